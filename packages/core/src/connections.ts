@@ -1,0 +1,91 @@
+import { close, destroy, markClosing, sayGoodbye } from "./farewell.ts";
+import { checkDrained } from "./phases.ts";
+import { CLOSE_AFTER_RESPONSE, FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, USED, type State } from "./state.ts";
+import { GRACE_EXPIRES } from "./timers.ts";
+import type { ClosedInput, Command, OpenInput, RequestInput, ResponseEndInput, StreamOpenInput, UpgradeInput } from "./types.ts";
+
+/** The connection lifecycle: never-used -> active <-> idle -> upgraded / closing -> closed (forgotten). */
+
+/** Past the drain, nothing new is served: anything that still turns up is destroyed (or left to the runtime's force). */
+function isPastDrain(state: State): boolean {
+  return state.phase === "force" || state.phase === "cleanup" || state.phase === "stopped";
+}
+
+export function onOpen(state: State, input: OpenInput, out: Command[]): void {
+  if (state.entities.has(input.id)) return;
+  const entity = { kind: input.kind, state: "never-used" as const, inflight: 0, last: state.now, flags: 0, conn: -1 };
+  if (isPastDrain(state)) {
+    // Accepted in a race with the listener closing; nobody will serve it.
+    if (state.options.capabilities.forceConnection) {
+      state.entities.set(input.id, { ...entity });
+      destroy(state, input.id, entity, "immediate", out);
+    }
+    return;
+  }
+  state.entities.set(input.id, { ...entity });
+  if (state.phase === "drain" && input.kind === "http1" && state.options.capabilities.closeConnection) {
+    close(state, input.id, "never-used", out);
+  }
+}
+
+export function onRequest(state: State, input: RequestInput, out: Command[]): void {
+  const shuttingDown = state.phase !== "serving";
+  if (shuttingDown) state.stats.requestsDuringShutdown++;
+  const entity = state.entities.get(input.id);
+  if (entity === undefined || entity.state === "upgraded") return;
+  entity.inflight++;
+  entity.flags |= USED;
+  if (entity.state !== "closing") entity.state = "active";
+  if (shuttingDown) markClosing(state, input.id, entity, out);
+}
+
+export function onResponseEnd(state: State, input: ResponseEndInput, out: Command[]): void {
+  const entity = state.entities.get(input.id);
+  if (entity === undefined || entity.inflight === 0) return;
+  entity.inflight--;
+  if (entity.inflight > 0 || entity.kind === "http2") return;
+  entity.last = state.now;
+  if (input.closing) {
+    entity.state = "closing";
+    return;
+  }
+  if (entity.state === "closing") return;
+  entity.state = "idle";
+  if (state.phase === "serving") return;
+  entity.flags |= RESPONDED_DURING_SHUTDOWN;
+  if (state.phase !== "drain" || entity.kind !== "http1" || !state.options.capabilities.closeConnection) return;
+  if (entity.flags & CLOSE_AFTER_RESPONSE || state.options.keepAliveGraceMs === 0) {
+    close(state, input.id, "after-response", out);
+    checkDrained(state, state.now, out);
+  } else {
+    // The client may already be writing its next request: do not close under it; that request gets Connection: close.
+    state.timers.push({ at: state.now + state.options.keepAliveGraceMs, id: input.id, tag: GRACE_EXPIRES });
+  }
+}
+
+export function onUpgrade(state: State, input: UpgradeInput): void {
+  const entity = state.entities.get(input.id);
+  if (entity === undefined) return;
+  entity.state = "upgraded";
+  entity.inflight = 0;
+}
+
+export function onStreamOpen(state: State, input: StreamOpenInput, out: Command[]): void {
+  if (state.entities.has(input.id)) return;
+  const entity = { kind: input.kind, state: "open" as const, inflight: 0, last: state.now, flags: 0, conn: input.conn ?? -1 };
+  state.entities.set(input.id, entity);
+  if (isPastDrain(state)) destroy(state, input.id, entity, "immediate", out);
+  // A stream that opens during the drain gets its goodbye at once: SSE a `retry:` and a clean end, never a 503.
+  else if (state.phase === "drain") sayGoodbye(state, input.id, entity, state.now, out);
+}
+
+export function onClosed(state: State, input: ClosedInput, out: Command[]): void {
+  const entity = state.entities.get(input.id);
+  if (entity === undefined) return;
+  state.entities.delete(input.id);
+  const byUs = entity.flags & (MARKED | FAREWELL_SENT);
+  if (byUs && state.phase !== "serving" && (entity.kind === "http1" || entity.kind === "http2" || entity.kind === "request")) {
+    state.stats.closedAfterResponse++;
+  }
+  checkDrained(state, state.now, out);
+}

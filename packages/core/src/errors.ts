@@ -1,0 +1,39 @@
+/** Stable error codes. Match on `error.code`, never on the message. */
+export type DrainErrorCode =
+  | "ERR_DRAIN_UNKNOWN_OPTION"
+  | "ERR_DRAIN_INVALID_OPTION"
+  | "ERR_DRAIN_INVALID_DURATION"
+  | "ERR_DRAIN_NOTIFY_NOT_BEFORE_DEADLINE"
+  | "ERR_DRAIN_INVALID_RANGE"
+  | "ERR_DRAIN_INVALID_CAPABILITIES"
+  | "ERR_DRAIN_INVALID_MODE"
+  | "ERR_DRAIN_WRONG_RUNTIME"
+  | "ERR_DRAIN_ALREADY_ATTACHED"
+  | "ERR_DRAIN_NOT_ATTACHED"
+  | "ERR_DRAIN_DISPOSED";
+
+/** An error drain raises for a mistake the caller can fix. `code` is stable; the message says what to do. */
+export interface DrainError extends Error {
+  readonly name: "DrainError";
+  readonly code: DrainErrorCode;
+}
+
+/**
+ * Make a {@link DrainError}.
+ *
+ * @example
+ * ```ts
+ * throw drainError("ERR_DRAIN_INVALID_DURATION", "timeoutMs must be a finite number ≥ 0, got -1.");
+ * ```
+ */
+export function drainError(code: DrainErrorCode, message: string): DrainError {
+  const error = new Error(message) as Error & { name: string; code: DrainErrorCode };
+  error.name = "DrainError";
+  error.code = code;
+  return error as DrainError;
+}
+
+/** True for errors made by {@link drainError} (works across duplicate copies of the package). */
+export function isDrainError(value: unknown): value is DrainError {
+  return value instanceof Error && value.name === "DrainError" && typeof (value as { code?: unknown }).code === "string";
+}

@@ -1,0 +1,73 @@
+import { randomBetween } from "./random.ts";
+import { CLOSE_AFTER_RESPONSE, FAREWELL_SENT, MARKED, type Entity, type State } from "./state.ts";
+import { WS_CLOSE_TIMEOUT } from "./timers.ts";
+import type { Command, Id } from "./types.ts";
+
+/**
+ * The polite goodbye each kind gets when the drain reaches it. Terminal commands (`close`, `destroy`)
+ * forget the entity at once, so no later command can name it.
+ */
+
+export function markClosing(state: State, id: Id, entity: Entity, out: Command[]): void {
+  if (entity.flags & MARKED || entity.kind === "http2" || !state.options.capabilities.connectionClose) return;
+  entity.flags |= MARKED;
+  out.push({ type: "mark-closing", id });
+}
+
+export function endSse(state: State, id: Id, entity: Entity, out: Command[]): void {
+  if (entity.flags & FAREWELL_SENT) return;
+  entity.flags |= FAREWELL_SENT;
+  const [min, max] = state.options.sseRetryMs;
+  out.push({ type: "end-sse", id, retryMs: randomBetween(state, min, max) });
+  state.stats.sseEnded++;
+  // The client will reconnect after `retry`, on a new connection: close this one right after the stream ends.
+  const conn = entity.conn >= 0 ? state.entities.get(entity.conn) : undefined;
+  if (conn !== undefined) conn.flags |= CLOSE_AFTER_RESPONSE;
+}
+
+export function closeWebSocket(state: State, id: Id, entity: Entity, now: number, out: Command[]): void {
+  if (entity.flags & FAREWELL_SENT) return;
+  entity.flags |= FAREWELL_SENT;
+  entity.state = "closing";
+  out.push({ type: "close-ws", id, code: 1001 });
+  state.stats.wsClosed++;
+  const timeout = Math.max(0, Math.min(state.options.wsCloseTimeoutMs, state.forceAt - now));
+  state.timers.push({ at: now + timeout, id, tag: WS_CLOSE_TIMEOUT });
+}
+
+export function goaway(state: State, id: Id, entity: Entity, out: Command[]): void {
+  if (entity.flags & FAREWELL_SENT || !state.options.capabilities.goaway) return;
+  entity.flags |= FAREWELL_SENT;
+  entity.state = "closing";
+  out.push({ type: "goaway", id });
+}
+
+/** Close an idle or never-used connection. Terminal. */
+export function close(state: State, id: Id, why: "idle" | "never-used" | "after-response", out: Command[]): void {
+  state.entities.delete(id);
+  out.push({ type: "close", id, why });
+  if (why === "idle") state.stats.closedIdle++;
+  else if (why === "never-used") state.stats.closedNeverUsed++;
+  else state.stats.closedAfterResponse++;
+}
+
+/** Destroy one thing now. Terminal. */
+export function destroy(
+  state: State,
+  id: Id,
+  entity: Entity,
+  why: "deadline" | "immediate" | "ws-close-timeout",
+  out: Command[],
+): void {
+  state.entities.delete(id);
+  out.push({ type: "destroy", id, why });
+  if (entity.kind === "sse") state.stats.sseForced++;
+  else if (entity.kind === "ws") state.stats.wsForced++;
+  else state.stats.forced++;
+}
+
+/** The farewell for a long-lived entity (SSE or WebSocket), now. */
+export function sayGoodbye(state: State, id: Id, entity: Entity, now: number, out: Command[]): void {
+  if (entity.kind === "sse") endSse(state, id, entity, out);
+  else if (entity.kind === "ws") closeWebSocket(state, id, entity, now, out);
+}

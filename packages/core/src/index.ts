@@ -1,0 +1,14 @@
+/**
+ * @module
+ * `@drain/core`: the pure state machine behind drain. It knows connections, phases and deadlines; it never
+ * touches a socket, a clock or a timer. Feed it inputs with `now`, carry out the commands it returns, and feed
+ * a `tick` when `nextDeadline` comes.
+ */
+export type * from "./types.ts";
+export type { State } from "./state.ts";
+export { initial } from "./state.ts";
+export { step } from "./step.ts";
+export { nextDeadline } from "./clock.ts";
+export { counts, phase } from "./counts.ts";
+export { DEFAULTS, resolveOptions } from "./options.ts";
+export { drainError, isDrainError, type DrainError, type DrainErrorCode } from "./errors.ts";

@@ -1,0 +1,135 @@
+import { drainError } from "./errors.ts";
+import type { Capabilities, Options, ResolvedOptions } from "./types.ts";
+
+/** Every default, in one place. */
+export const DEFAULTS: Omit<ResolvedOptions, "capabilities"> = {
+  notifyMs: 0,
+  timeoutMs: 25_000,
+  cleanupMs: 5_000,
+  wsCloseTimeoutMs: 5_000,
+  keepAliveGraceMs: 1_000,
+  lameduckWindowMs: 10_000,
+  sseRetryMs: [1_000, 5_000],
+  progressEveryMs: 1_000,
+};
+
+const DURATIONS = [
+  "notifyMs",
+  "timeoutMs",
+  "cleanupMs",
+  "wsCloseTimeoutMs",
+  "keepAliveGraceMs",
+  "lameduckWindowMs",
+  "progressEveryMs",
+] as const;
+
+const KNOWN: readonly string[] = [...DURATIONS, "sseRetryMs", "capabilities"];
+
+const CAPABILITIES: readonly (keyof Capabilities)[] = [
+  "closeConnection",
+  "forceConnection",
+  "seesNeverUsed",
+  "goaway",
+  "connectionClose",
+];
+
+/** A day: longer than any sane shutdown budget, short enough to catch seconds passed as milliseconds ×1000. */
+const ABSURD_MS = 86_400_000;
+
+/**
+ * Check options and fill in defaults. Every mistake fails here, at start-up, with a stable `code`.
+ * `extraKeys` are keys a wrapper (the engine) handles itself and that are therefore not unknown.
+ */
+export function resolveOptions(options: Options, extraKeys: readonly string[] = []): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `drain options must be an object, got ${describe(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key) && !extraKeys.includes(key)) {
+      throw drainError(
+        "ERR_DRAIN_UNKNOWN_OPTION",
+        `Unknown drain option "${key}". Known options: ${[...KNOWN.filter((k) => k !== "capabilities"), ...extraKeys].join(", ")}.`,
+      );
+    }
+  }
+  const record = options as unknown as Record<string, unknown>;
+  const durations: Record<string, number> = {};
+  for (const key of DURATIONS) {
+    const value = record[key];
+    if (value === undefined) {
+      durations[key] = DEFAULTS[key];
+      continue;
+    }
+    if (typeof value !== "number" || !(value >= 0) || value > ABSURD_MS) {
+      throw drainError(
+        "ERR_DRAIN_INVALID_DURATION",
+        `${key} must be a number of milliseconds from 0 to ${ABSURD_MS}, got ${describe(value)}.`,
+      );
+    }
+    durations[key] = value;
+  }
+  const timeoutMs = durations["timeoutMs"] ?? DEFAULTS.timeoutMs;
+  const notifyMs = durations["notifyMs"] ?? DEFAULTS.notifyMs;
+  if (notifyMs >= timeoutMs && !(notifyMs === 0 && timeoutMs === 0)) {
+    throw drainError(
+      "ERR_DRAIN_NOTIFY_NOT_BEFORE_DEADLINE",
+      `notifyMs (${notifyMs}) must be shorter than timeoutMs (${timeoutMs}): the drain has to start before the deadline. Lower notifyMs or raise timeoutMs.`,
+    );
+  }
+  if (durations["progressEveryMs"] === 0) {
+    throw drainError("ERR_DRAIN_INVALID_DURATION", "progressEveryMs must be more than 0.");
+  }
+  return {
+    notifyMs,
+    timeoutMs,
+    cleanupMs: durations["cleanupMs"] ?? DEFAULTS.cleanupMs,
+    wsCloseTimeoutMs: durations["wsCloseTimeoutMs"] ?? DEFAULTS.wsCloseTimeoutMs,
+    keepAliveGraceMs: durations["keepAliveGraceMs"] ?? DEFAULTS.keepAliveGraceMs,
+    lameduckWindowMs: durations["lameduckWindowMs"] ?? DEFAULTS.lameduckWindowMs,
+    progressEveryMs: durations["progressEveryMs"] ?? DEFAULTS.progressEveryMs,
+    sseRetryMs: resolveRetryRange(record["sseRetryMs"]),
+    capabilities: resolveCapabilities(record["capabilities"]),
+  };
+}
+
+function resolveRetryRange(value: unknown): readonly [number, number] {
+  if (value === undefined) return DEFAULTS.sseRetryMs;
+  const isMs = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= ABSURD_MS;
+  const [min, max] = Array.isArray(value) && value.length === 2 ? value : [];
+  if (!isMs(min) || !isMs(max) || min > max) {
+    throw drainError(
+      "ERR_DRAIN_INVALID_RANGE",
+      `sseRetryMs must be [min, max] whole milliseconds with 0 ≤ min ≤ max, got ${describe(value)}.`,
+    );
+  }
+  return [min, max];
+}
+
+function resolveCapabilities(value: unknown): Capabilities {
+  if (value === null || typeof value !== "object") {
+    throw drainError(
+      "ERR_DRAIN_INVALID_CAPABILITIES",
+      "capabilities are required: the adapter must say what its runtime can do (closeConnection, forceConnection, seesNeverUsed, goaway, connectionClose).",
+    );
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of CAPABILITIES) {
+    if (typeof record[key] !== "boolean") {
+      throw drainError("ERR_DRAIN_INVALID_CAPABILITIES", `capabilities.${key} must be true or false, got ${describe(record[key])}.`);
+    }
+  }
+  return {
+    closeConnection: record["closeConnection"] === true,
+    forceConnection: record["forceConnection"] === true,
+    seesNeverUsed: record["seesNeverUsed"] === true,
+    goaway: record["goaway"] === true,
+    connectionClose: record["connectionClose"] === true,
+  };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === undefined || value === null) return String(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(", ")}]`;
+  return typeof value;
+}

@@ -1,0 +1,194 @@
+import { buildReport } from "./report.ts";
+import { nextRandom } from "./random.ts";
+import { close, destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
+import type { State } from "./state.ts";
+import { GRACE_EXPIRES, LAMEDUCK_TURN } from "./timers.ts";
+import type { Command, HookReport, Id, Phase, ShutdownInput } from "./types.ts";
+
+/** Moving between phases. Each `enter*` runs the phase's entry actions; phases only ever move forward. */
+
+function enter(state: State, phase: Phase, now: number, out: Command[]): void {
+  state.phase = phase;
+  state.phaseLog.push({ phase, at: now });
+  out.push({ type: "phase", phase, at: now });
+}
+
+function stopAccepting(state: State, out: Command[]): void {
+  if (state.stoppedAccepting) return;
+  state.stoppedAccepting = true;
+  out.push({ type: "stop-accepting" });
+}
+
+function fireSignal(state: State, out: Command[]): void {
+  if (state.signalled) return;
+  state.signalled = true;
+  out.push({ type: "abort-signal", reason: state.reason });
+}
+
+/** A shutdown request: the first one starts the sequence, a second one while it runs forces. */
+export function requestShutdown(state: State, input: ShutdownInput, out: Command[]): void {
+  const now = state.now;
+  if (state.phase === "serving") {
+    const { options } = state;
+    state.mode = input.mode;
+    state.reason = input.reason;
+    state.rng = input.seed | 0;
+    state.requestedAt = now;
+    state.hooks = input.hooks
+      .map((hook, index) => ({ hook, index }))
+      .sort((a, b) => a.hook.order - b.hook.order || a.index - b.index)
+      .map(({ hook }) => hook);
+    const hookTime = state.hooks.reduce((sum, hook) => sum + hook.timeoutMs, 0);
+    state.budgetEnd = now + options.timeoutMs;
+    state.forceAt = Math.max(now, state.budgetEnd - Math.min(options.cleanupMs, hookTime));
+    if (input.mode === "immediate") return enterForce(state, now, "immediate", out);
+    if (options.notifyMs > 0) return enterNotify(state, now, out);
+    return enterDrain(state, now, out);
+  }
+  if (state.phase === "notify" || state.phase === "drain") {
+    state.escalated = true;
+    state.mode = "immediate";
+    return enterForce(state, now, "immediate", out);
+  }
+  if (state.phase === "cleanup") {
+    // The hooks were already given their chance; a second request means "stop waiting for them".
+    state.escalated = true;
+    state.mode = "immediate";
+    skipRemainingHooks(state, now);
+    return enterStopped(state, now, out);
+  }
+}
+
+function enterNotify(state: State, now: number, out: Command[]): void {
+  enter(state, "notify", now, out);
+  // Hooks' reserve may bring the force deadline before the end of notify; the budget wins.
+  state.notifyUntil = Math.min(now + state.options.notifyMs, state.forceAt);
+  for (const [id, entity] of state.entities) {
+    if (entity.inflight > 0) markClosing(state, id, entity, out);
+  }
+}
+
+export function enterDrain(state: State, now: number, out: Command[]): void {
+  enter(state, "drain", now, out);
+  stopAccepting(state, out);
+  fireSignal(state, out);
+  state.progressAt = now + state.options.progressEveryMs;
+  const { capabilities, keepAliveGraceMs } = state.options;
+  const lameduck = state.mode === "lameduck";
+  const longLived: Id[] = [];
+  for (const [id, entity] of state.entities) {
+    switch (entity.kind) {
+      case "http1":
+        if (entity.state === "never-used") {
+          if (capabilities.closeConnection) close(state, id, "never-used", out);
+        } else if (entity.state === "idle") {
+          if (!capabilities.closeConnection) break;
+          if (now - entity.last >= keepAliveGraceMs) close(state, id, "idle", out);
+          else state.timers.push({ at: entity.last + keepAliveGraceMs, id, tag: GRACE_EXPIRES });
+        } else if (entity.state === "active") {
+          markClosing(state, id, entity, out);
+        }
+        break;
+      case "http2":
+        goaway(state, id, entity, out);
+        break;
+      case "request":
+        if (entity.inflight > 0) markClosing(state, id, entity, out);
+        break;
+      case "sse":
+      case "ws":
+        if (lameduck) longLived.push(id);
+        else sayGoodbye(state, id, entity, now, out);
+        break;
+    }
+  }
+  if (longLived.length > 0) spreadGoodbyes(state, longLived, now);
+  checkDrained(state, now, out);
+}
+
+/** Lame duck: one goodbye per slot of an even split of the window, jittered inside its slot. */
+function spreadGoodbyes(state: State, ids: readonly Id[], now: number): void {
+  const window = Math.max(0, Math.min(state.options.lameduckWindowMs, (state.forceAt - now) / 2));
+  const n = ids.length;
+  for (let i = 0; i < n; i++) {
+    const at = now + Math.floor((window * (i + nextRandom(state))) / n);
+    state.timers.push({ at, id: ids[i] as Id, tag: LAMEDUCK_TURN });
+  }
+}
+
+/** Force whatever remains, then clean up. */
+export function enterForce(state: State, now: number, why: "deadline" | "immediate", out: Command[]): void {
+  enter(state, "force", now, out);
+  stopAccepting(state, out);
+  fireSignal(state, out);
+  const { forceConnection } = state.options.capabilities;
+  let leftForRuntime = 0;
+  for (const [id, entity] of state.entities) {
+    if (entity.kind === "sse" || entity.kind === "ws" || forceConnection) destroy(state, id, entity, why, out);
+    else leftForRuntime++;
+  }
+  if (leftForRuntime > 0) {
+    out.push({ type: "force-remaining", count: leftForRuntime });
+    state.stats.forced += leftForRuntime;
+  }
+  state.entities.clear();
+  state.timers.clear();
+  enterCleanup(state, now, out);
+}
+
+/** The drain is over when nothing tracked is left. */
+export function checkDrained(state: State, now: number, out: Command[]): void {
+  if (state.phase === "drain" && state.entities.size === 0) enterCleanup(state, now, out);
+}
+
+function enterCleanup(state: State, now: number, out: Command[]): void {
+  enter(state, "cleanup", now, out);
+  state.timers.clear();
+  state.hookIndex = -1;
+  startNextHook(state, now, out);
+}
+
+/** Run the next hook with what is left of the budget; hooks that find none left are skipped. */
+export function startNextHook(state: State, now: number, out: Command[]): void {
+  for (state.hookIndex++; state.hookIndex < state.hooks.length; state.hookIndex++) {
+    const hook = state.hooks[state.hookIndex];
+    if (hook === undefined) continue;
+    const left = state.budgetEnd - now;
+    if (left <= 0) {
+      state.hookReports.push({ name: hook.name, result: "skipped", durationMs: 0 });
+      continue;
+    }
+    const timeoutMs = Math.min(hook.timeoutMs, left);
+    state.hookStartedAt = now;
+    state.hookDeadline = now + timeoutMs;
+    out.push({ type: "run-hook", name: hook.name, timeoutMs });
+    return;
+  }
+  enterStopped(state, now, out);
+}
+
+/** The running hook is done (or timed out): record it and go on. */
+export function finishHook(state: State, now: number, result: HookReport["result"], error: string | undefined, out: Command[]): void {
+  const hook = state.hooks[state.hookIndex];
+  if (hook === undefined) return;
+  const report: HookReport = { name: hook.name, result, durationMs: now - state.hookStartedAt };
+  state.hookReports.push(error === undefined ? report : { ...report, error });
+  startNextHook(state, now, out);
+}
+
+function skipRemainingHooks(state: State, now: number): void {
+  const running = state.hooks[state.hookIndex];
+  if (running !== undefined) {
+    state.hookReports.push({ name: running.name, result: "skipped", durationMs: now - state.hookStartedAt, error: "a second shutdown request stopped waiting for it" });
+  }
+  for (let i = state.hookIndex + 1; i < state.hooks.length; i++) {
+    const hook = state.hooks[i];
+    if (hook !== undefined) state.hookReports.push({ name: hook.name, result: "skipped", durationMs: 0 });
+  }
+  state.hookIndex = state.hooks.length;
+}
+
+function enterStopped(state: State, now: number, out: Command[]): void {
+  enter(state, "stopped", now, out);
+  out.push({ type: "stopped", report: buildReport(state, now) });
+}

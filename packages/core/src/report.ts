@@ -1,0 +1,33 @@
+import type { State } from "./state.ts";
+import type { PhaseReport, Report } from "./types.ts";
+
+/** The final report, built from the counters bumped next to each command. */
+export function buildReport(state: State, now: number): Report {
+  const { stats } = state;
+  const phases: PhaseReport[] = state.phaseLog.map((entry, i) => {
+    const next = state.phaseLog[i + 1];
+    return { phase: entry.phase, startedAt: entry.at, durationMs: (next === undefined ? now : next.at) - entry.at };
+  });
+  const hooksFailed = state.hookReports.some((hook) => hook.result === "error" || hook.result === "timeout");
+  const forced = stats.forced + stats.sseForced + stats.wsForced > 0;
+  return {
+    mode: state.mode,
+    reason: state.reason,
+    clean: !forced && !hooksFailed && !state.escalated,
+    escalated: state.escalated,
+    requestedAt: state.requestedAt,
+    stoppedAt: now,
+    durationMs: now - state.requestedAt,
+    phases,
+    connections: {
+      closedIdle: stats.closedIdle,
+      closedNeverUsed: stats.closedNeverUsed,
+      closedAfterResponse: stats.closedAfterResponse,
+      forced: stats.forced,
+    },
+    sse: { ended: stats.sseEnded, forced: stats.sseForced },
+    websockets: { closed: stats.wsClosed, forced: stats.wsForced },
+    requestsDuringShutdown: stats.requestsDuringShutdown,
+    hooks: state.hookReports.slice(),
+  };
+}

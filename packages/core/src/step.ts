@@ -1,0 +1,57 @@
+import { advance } from "./clock.ts";
+import { onClosed, onOpen, onRequest, onResponseEnd, onStreamOpen, onUpgrade } from "./connections.ts";
+import { finishHook, requestShutdown } from "./phases.ts";
+import type { State } from "./state.ts";
+import type { Command, Input } from "./types.ts";
+
+const NOTHING: readonly Command[] = Object.freeze([]);
+
+/**
+ * Feed one input; get the state back with the commands to carry out, in order. Pure: no I/O, no clock, no
+ * randomness of its own. The state is updated in place (see `State`).
+ *
+ * @example
+ * ```ts
+ * let [state, commands] = step(s0, { type: "open", id: 1, kind: "http1", now: 0 });
+ * [state, commands] = step(state, { type: "shutdown", mode: "graceful", reason: "SIGTERM", seed: 42, hooks: [], now: 5 });
+ * // commands: phase drain, stop-accepting, abort-signal, close 1 (never-used), phase cleanup, phase stopped, stopped
+ * ```
+ */
+export function step(state: State, input: Input): [State, readonly Command[]] {
+  if (input.now > state.now) state.now = input.now;
+  const out: Command[] = [];
+  switch (input.type) {
+    case "open":
+      onOpen(state, input, out);
+      break;
+    case "request":
+      onRequest(state, input, out);
+      break;
+    case "response-end":
+      onResponseEnd(state, input, out);
+      break;
+    case "upgrade":
+      onUpgrade(state, input);
+      break;
+    case "stream-open":
+      onStreamOpen(state, input, out);
+      break;
+    case "closed":
+      onClosed(state, input, out);
+      break;
+    case "shutdown":
+      requestShutdown(state, input, out);
+      break;
+    case "hook-done": {
+      const running = state.phase === "cleanup" ? state.hooks[state.hookIndex] : undefined;
+      if (running !== undefined && running.name === input.name) {
+        finishHook(state, state.now, input.error === undefined ? "ok" : "error", input.error, out);
+      }
+      break;
+    }
+    case "tick":
+      break;
+  }
+  if (state.phase !== "serving" && state.phase !== "stopped") advance(state, out);
+  return [state, out.length === 0 ? NOTHING : out];
+}

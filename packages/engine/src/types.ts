@@ -1,0 +1,189 @@
+import type {
+  Capabilities,
+  CloseCommand,
+  Counts,
+  DestroyCommand,
+  ForceRemainingCommand,
+  GoawayCommand,
+  HookReport,
+  Id,
+  MarkClosingCommand,
+  Mode,
+  Options as CoreOptions,
+  Phase,
+  Report,
+  StopAcceptingCommand,
+} from "@drain/core";
+
+/** The connection commands an adapter carries out. SSE and WebSocket commands stay in the engine. */
+export type ConnectionCommand =
+  | StopAcceptingCommand
+  | MarkClosingCommand
+  | CloseCommand
+  | GoawayCommand
+  | DestroyCommand
+  | ForceRemainingCommand;
+
+/** The signals drain listens to by default. */
+export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT";
+
+/**
+ * What an adapter gives the engine: its runtime's abilities and a way to act on them.
+ * The engine decides nothing about connections itself; it passes the core's commands here.
+ */
+export interface RuntimeBinding {
+  /** `"node"`, `"bun"` or `"deno"`: shown in logs and reports. */
+  readonly runtime: string;
+  readonly capabilities: Capabilities;
+  /** Carry out one connection command. Throwing is reported as an `error` event and never stops the shutdown. */
+  execute(command: ConnectionCommand): void;
+  /** Listen to an OS signal; returns the function that stops listening. */
+  onSignal(signal: SignalName, listener: () => void): () => void;
+  /** End the process with this code. */
+  exit(code: number): void;
+  /** After the report and before the exit: release whatever the runtime still holds (listener, invisible sockets). */
+  finish?(report: Report): void | Promise<void>;
+}
+
+/** Any logger with these three methods fits (console, pino, …). */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What to do with the process once the shutdown is done. */
+export interface ExitPolicy {
+  /** Exit code after a clean shutdown. Default 0. */
+  readonly clean?: number;
+  /** Exit code when something had to be forced or a hook failed. Default 1. */
+  readonly forced?: number;
+}
+
+/** Options shared by every adapter (`@drain/node`, `@drain/bun`, `@drain/deno`). */
+export interface DrainOptions extends Omit<CoreOptions, "capabilities"> {
+  /** Signals that start a graceful shutdown; a second one forces. `false` installs no listener. Default `["SIGTERM", "SIGINT"]`. */
+  readonly signals?: readonly SignalName[] | false;
+  /** Exit codes, or `false` to leave the process alone. Default `{ clean: 0, forced: 1 }`. */
+  readonly exit?: ExitPolicy | false;
+  /** Where progress lines go. `false` silences them. Default: short lines on stderr. */
+  readonly logger?: Logger | false;
+  /** Mode used when a signal starts the shutdown. Default `"graceful"`. */
+  readonly mode?: Mode;
+  /** Environment read for defaults (`KUBERNETES_SERVICE_HOST` makes `notifyMs` default to 5 s). Adapters pass their runtime's env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Cleanup hook function: gets an AbortSignal that fires at its timeout. */
+export type HookFunction = (context: { readonly signal: AbortSignal; readonly timeoutMs: number }) => unknown;
+
+export interface HookOptions {
+  /** Lower runs first. Default 0; equal orders run in registration order. */
+  readonly order?: number;
+  /** Default 5000 ms, never more than what is left of the budget. */
+  readonly timeoutMs?: number;
+}
+
+/** Events the engine emits. */
+export interface EngineEvents {
+  phase: { readonly phase: Phase; readonly at: number };
+  progress: { readonly counts: Counts; readonly msToDeadline: number };
+  forced: { readonly id?: Id; readonly kind: string; readonly why: string };
+  hook: HookReport;
+  report: Report;
+  error: { readonly error: unknown; readonly context: string };
+}
+
+/** One SSE message. `data` may hold newlines; each becomes its own `data:` line. */
+export interface SseMessage {
+  readonly data: string;
+  readonly event?: string;
+  readonly id?: string;
+  readonly retry?: number;
+}
+
+/** The writable side of an engine-owned SSE stream. */
+export interface SseStream {
+  /** Queue one message. Returns false once the stream has ended. */
+  send(message: SseMessage): boolean;
+  /** Write a comment line (`: text`), for keep-alives. */
+  comment(text: string): boolean;
+  /** End the stream cleanly. */
+  close(): void;
+  /** Aborts when the stream ends for any reason: client gone, drain, close. */
+  readonly signal: AbortSignal;
+  /** The `Last-Event-ID` the client sent, if any. */
+  readonly lastEventId: string | undefined;
+}
+
+export interface SseOptions {
+  /** The request being answered: gives `Last-Event-ID` and ties the stream to its connection. */
+  readonly request?: Request | { readonly headers: Headers | Record<string, string | string[] | undefined> };
+  /** Comment heartbeat period. Default 15000 ms; 0 turns it off. */
+  readonly heartbeatMs?: number;
+  /** Extra response headers. */
+  readonly headers?: Record<string, string>;
+}
+
+/** Anything that can be closed with a code and terminated: `ws`'s WebSocket, Bun's ServerWebSocket, Deno's WebSocket. */
+export interface ClosableSocket {
+  close(code?: number, reason?: string): void;
+  /** Kill the connection without a handshake. Optional: without it a second `close()` is the best effort. */
+  terminate?(): void;
+}
+
+/** What an adapter feeds the engine about connections and requests. Every method is cheap and synchronous. */
+export interface Tracker {
+  /** A connection was accepted (`http1`, `http2`) or a request began on a runtime that hides connections (`request`). Returns its id. */
+  open(kind: "http1" | "http2" | "request"): Id;
+  /** A request (HTTP/2: a stream) began on connection `id`. */
+  request(id: Id): void;
+  /** A response on `id` finished or was aborted; `closing` when it carried `Connection: close`. */
+  responseEnd(id: Id, closing: boolean): void;
+  /** Connection `id` was taken over by another protocol. */
+  upgrade(id: Id): void;
+  /** `id` is gone. */
+  closed(id: Id): void;
+  /** Remember which connection a request object belongs to, so `sse()` and `websocket()` can find it. */
+  bind(request: object, id: Id): void;
+  /** The connection id a request object was bound to. */
+  idOf(request: object): Id | undefined;
+}
+
+/** A running drain: one per server. */
+export interface Engine {
+  /** Fires when the drain starts (and at once on an immediate stop). Hand it to handlers and long jobs. */
+  readonly signal: AbortSignal;
+  /** The current phase. */
+  readonly phase: Phase;
+  /** What is open right now. */
+  counts(): Counts;
+  /** Milliseconds left until whatever remains is forced; `undefined` while serving. */
+  msToDeadline(): number | undefined;
+  /**
+   * Start the shutdown (a second call while one runs escalates to `immediate`).
+   * Resolves with the final report once everything is stopped; never rejects.
+   */
+  shutdown(options?: { readonly mode?: Mode; readonly reason?: string }): Promise<Report>;
+  /** Resolves with the final report, however the shutdown was started. */
+  readonly stopped: Promise<Report>;
+  /** Register a cleanup hook; returns the function that removes it. */
+  onShutdown(name: string, hook: HookFunction, options?: HookOptions): () => void;
+  /** Listen to an event; returns the function that stops listening. */
+  on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void;
+  /** Readiness probe: 200 while serving, 503 from the moment shutdown is requested. */
+  readiness(request?: Request): Response;
+  /** Liveness probe: 200 until the process exits. */
+  liveness(request?: Request): Response;
+  /**
+   * An SSE response whose stream the engine owns: on drain it gets a last frame with a jittered
+   * `retry:` and a clean end. During the drain a new stream is answered 200 with `retry:` and ended at once.
+   */
+  sse(start: (stream: SseStream) => void | Promise<void>, options?: SseOptions): Response;
+  /** Register a WebSocket so that it gets 1001 on drain and is terminated at the close timeout. Call `closed()` when it closes. */
+  websocket(socket: ClosableSocket, options?: { readonly request?: object }): { closed(): void };
+  /** What adapters feed. */
+  readonly track: Tracker;
+  /** Remove every listener and timer. The engine is unusable after. */
+  dispose(): void;
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts", "tooling/*/src/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "conformance",
+          include: ["tooling/conformance/test/**/*.test.ts"],
+          // Each case spawns a real server and sends real signals; budgets are per case, never retried.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          retry: 0,
+          // Cases within a runtime file run one after another; files run in parallel on the 2 cores.
+          sequence: { concurrent: false },
+        },
+      },
+    ],
+  },
+});
