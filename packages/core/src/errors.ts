@@ -10,7 +10,8 @@ export type DrainErrorCode =
   | "ERR_DRAIN_WRONG_RUNTIME"
   | "ERR_DRAIN_ALREADY_ATTACHED"
   | "ERR_DRAIN_NOT_ATTACHED"
-  | "ERR_DRAIN_DISPOSED";
+  | "ERR_DRAIN_DISPOSED"
+  | "ERR_DRAIN_INVALID_HOOK";
 
 /** An error drain raises for a mistake the caller can fix. `code` is stable; the message says what to do. */
 export interface DrainError extends Error {

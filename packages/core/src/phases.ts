@@ -40,7 +40,9 @@ export function requestShutdown(state: State, input: ShutdownInput, out: Command
       .map(({ hook }) => hook);
     const hookTime = state.hooks.reduce((sum, hook) => sum + hook.timeoutMs, 0);
     state.budgetEnd = now + options.timeoutMs;
-    state.forceAt = Math.max(now, state.budgetEnd - Math.min(options.cleanupMs, hookTime));
+    // Keep back time for the hooks at the end of the budget, but never more than half of what the drain would get.
+    const reserve = Math.min(options.cleanupMs, hookTime, (options.timeoutMs - options.notifyMs) / 2);
+    state.forceAt = state.budgetEnd - reserve;
     if (input.mode === "immediate") return enterForce(state, now, "immediate", out);
     if (options.notifyMs > 0) return enterNotify(state, now, out);
     return enterDrain(state, now, out);

@@ -54,7 +54,7 @@ export interface Options {
   readonly notifyMs?: number;
   /** The whole budget, from shutdown request to stopped. What remains at `timeoutMs − hook reserve` is forced. */
   readonly timeoutMs?: number;
-  /** The most of the budget kept back at its end for cleanup hooks (only as much as the hooks' timeouts add up to). */
+  /** The most of the budget kept back at its end for cleanup hooks: no more than the hooks' timeouts add up to, and never more than half of the time after notify. */
   readonly cleanupMs?: number;
   /** How long a WebSocket has to answer our 1001 close before it is terminated. */
   readonly wsCloseTimeoutMs?: number;

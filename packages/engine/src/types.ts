@@ -43,6 +43,8 @@ export interface RuntimeBinding {
   exit(code: number): void;
   /** After the report and before the exit: release whatever the runtime still holds (listener, invisible sockets). */
   finish?(report: Report): void | Promise<void>;
+  /** Remove every listener and wrapper the adapter added. Called by `engine.dispose()`. */
+  dispose?(): void;
 }
 
 /** Any logger with these three methods fits (console, pino, …). */

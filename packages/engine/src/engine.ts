@@ -1,0 +1,307 @@
+import {
+  counts as countsOf,
+  drainError,
+  initial,
+  nextDeadline,
+  step,
+  type Command,
+  type Id,
+  type Input,
+  type Mode,
+  type Report,
+} from "@drain/core";
+import { Emitter } from "./emitter.ts";
+import { resolveEngineOptions } from "./engine-options.ts";
+import { HookRegistry } from "./hooks.ts";
+import { phaseLine, progressLine, summaryLine } from "./log-lines.ts";
+import { livenessResponse, readinessResponse } from "./probes.ts";
+import { SseRegistry } from "./sse.ts";
+import type { DrainOptions, Engine, EngineEvents, RuntimeBinding, Tracker } from "./types.ts";
+import { WebSocketRegistry } from "./websockets.ts";
+
+/** Clock and timer seams, for tests that drive time themselves. Production uses `performance.now` and `setTimeout`. */
+export interface EngineClock {
+  now(): number;
+  setTimer(callback: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+const realClock: EngineClock = {
+  now: () => performance.now(),
+  setTimer: (callback, ms) => setTimeout(callback, ms),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+type InputWithoutNow = Input extends infer I ? (I extends Input ? Omit<I, "now"> : never) : never;
+
+/**
+ * Run the core for one server. Adapters call this with their runtime binding; applications use the adapter's
+ * `drain(...)`, which returns this engine with runtime extras.
+ *
+ * @example
+ * ```ts
+ * const engine = createEngine({ timeoutMs: 10_000 }, binding);
+ * engine.onShutdown("db", () => pool.end(), { order: 1 });
+ * engine.on("report", (report) => console.log(report.clean));
+ * ```
+ */
+export function createEngine(options: DrainOptions, binding: RuntimeBinding, clock: EngineClock = realClock): Engine {
+  if (binding === null || typeof binding !== "object" || typeof binding.execute !== "function") {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", "createEngine needs a runtime binding; use the adapter for your runtime (@drain/node, @drain/bun or @drain/deno).");
+  }
+  const settings = resolveEngineOptions(options, binding.capabilities);
+  const state = initial(settings.core);
+  const log = settings.logger;
+  const emitter = new Emitter<EngineEvents>((error) => reportError(error, "event listener"));
+  const hooks = new HookRegistry();
+  const shutdownController = new AbortController();
+  const requestIds = new WeakMap<object, Id>();
+  let nextId = 1;
+  let disposed = false;
+  let timer: unknown;
+  let timerAt: number | undefined;
+  let hookReportsSeen = 0;
+  let runningHook: AbortController | undefined;
+  const queue: Input[] = [];
+  let feeding = false;
+
+  let resolveStopped: (report: Report) => void = () => {};
+  const stopped = new Promise<Report>((resolve) => {
+    resolveStopped = resolve;
+  });
+
+  function reportError(error: unknown, context: string): void {
+    if (log) log.error(`drain: ${context} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (context !== "event listener") emitter.emit("error", { error, context });
+  }
+
+  const sse = new SseRegistry({
+    allocate: () => nextId++,
+    opened: (id, conn) => feed(conn === undefined ? { type: "stream-open", id, kind: "sse" } : { type: "stream-open", id, kind: "sse", conn }),
+    closed: (id) => feed({ type: "closed", id }),
+    connectionOf: (request) => (request === undefined ? undefined : requestIds.get(request)),
+    reason: () => state.reason,
+    error: reportError,
+  });
+  const websockets = new WebSocketRegistry(reportError);
+
+  /** Feed one input. Commands can cause inputs (ending a stream closes it): those queue up and run in order. */
+  function feed(input: InputWithoutNow): void {
+    if (disposed) return;
+    queue.push({ ...input, now: clock.now() } as Input);
+    if (feeding) return;
+    feeding = true;
+    try {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [, commands] = step(state, next);
+        for (const command of commands) run(command);
+        emitHookReports();
+      }
+    } finally {
+      feeding = false;
+    }
+    rearm();
+  }
+
+  function rearm(): void {
+    const at = state.phase === "stopped" || disposed ? undefined : nextDeadline(state);
+    if (at === timerAt) return;
+    if (timer !== undefined) clock.clearTimer(timer);
+    timer = undefined;
+    timerAt = at;
+    if (at === undefined) return;
+    timer = clock.setTimer(() => {
+      timer = undefined;
+      timerAt = undefined;
+      feed({ type: "tick" });
+    }, Math.max(0, Math.ceil(at - clock.now())));
+  }
+
+  function execute(command: Parameters<RuntimeBinding["execute"]>[0]): void {
+    try {
+      binding.execute(command);
+    } catch (error) {
+      reportError(error, `${binding.runtime} ${command.type}`);
+    }
+  }
+
+  function run(command: Command): void {
+    switch (command.type) {
+      case "phase": {
+        emitter.emit("phase", { phase: command.phase, at: command.at });
+        const line = phaseLine(command.phase, state.reason, msToDeadline());
+        if (log && line !== undefined) log.info(line);
+        return;
+      }
+      case "abort-signal":
+        shutdownController.abort(new DOMException(`server shutting down: ${command.reason}`, "AbortError"));
+        return;
+      case "end-sse":
+        sse.end(command.id, command.retryMs);
+        return;
+      case "close-ws":
+        websockets.close(command.id);
+        return;
+      case "destroy":
+        emitter.emit("forced", { id: command.id, kind: "connection", why: command.why });
+        // SSE and WebSockets are the engine's; everything else is the adapter's.
+        if (sse.has(command.id)) sse.destroy(command.id);
+        else if (websockets.has(command.id)) websockets.destroy(command.id);
+        else execute(command);
+        return;
+      case "force-remaining":
+        emitter.emit("forced", { kind: "remaining", why: `${command.count} left at the deadline` });
+        execute(command);
+        return;
+      case "stop-accepting":
+      case "mark-closing":
+      case "close":
+      case "goaway":
+        execute(command);
+        return;
+      case "run-hook":
+        runHook(command.name, command.timeoutMs);
+        return;
+      case "progress":
+        emitter.emit("progress", { counts: command.counts, msToDeadline: command.msToDeadline });
+        if (log) log.info(progressLine(command.counts, command.msToDeadline));
+        return;
+      case "stopped":
+        runningHook?.abort();
+        void finish(command.report);
+        return;
+    }
+  }
+
+  function runHook(name: string, timeoutMs: number): void {
+    // The previous hook, if it hangs, is told through its signal that nobody waits for it any more.
+    runningHook?.abort();
+    const controller = new AbortController();
+    runningHook = controller;
+    void hooks.run(name, controller.signal, timeoutMs).then((error) => {
+      if (runningHook !== controller) return;
+      feed(error === undefined ? { type: "hook-done", name } : { type: "hook-done", name, error });
+    });
+  }
+
+  function emitHookReports(): void {
+    while (hookReportsSeen < state.hookReports.length) {
+      const report = state.hookReports[hookReportsSeen++];
+      if (report === undefined) continue;
+      emitter.emit("hook", report);
+      if (log && report.result !== "ok") log.warn(`drain: cleanup hook "${report.name}" ${report.result}${report.error ? `: ${report.error}` : ""}`);
+    }
+  }
+
+  async function finish(report: Report): Promise<void> {
+    emitHookReports();
+    emitter.emit("report", report);
+    if (log) (report.clean ? log.info : log.warn)(summaryLine(report));
+    stopListeningToSignals();
+    resolveStopped(report);
+    try {
+      await binding.finish?.(report);
+    } catch (error) {
+      reportError(error, `${binding.runtime} finish`);
+    }
+    if (settings.exit !== false) {
+      const code = report.clean ? settings.exit.clean : settings.exit.forced;
+      // Let code awaiting the report run first.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      binding.exit(code);
+    }
+  }
+
+  function msToDeadline(): number | undefined {
+    return state.phase === "notify" || state.phase === "drain" ? state.forceAt - clock.now() : undefined;
+  }
+
+  function shutdown(request: { readonly mode?: Mode; readonly reason?: string } = {}): Promise<Report> {
+    const mode = request.mode ?? settings.mode;
+    if (mode !== "graceful" && mode !== "lameduck" && mode !== "immediate") {
+      return Promise.reject(drainError("ERR_DRAIN_INVALID_MODE", `mode must be graceful, lameduck or immediate, got ${String(mode)}.`));
+    }
+    if (disposed) return Promise.reject(drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one to shut down with it."));
+    const reason = request.reason ?? "shutdown requested";
+    if (state.phase !== "serving" && log) log.warn(`drain: ${reason} again: forcing`);
+    feed({ type: "shutdown", mode, reason, seed: Math.floor(Math.random() * 0x100000000), hooks: hooks.specs() });
+    return stopped;
+  }
+
+  const signalListeners = settings.signals.map((signal) =>
+    binding.onSignal(signal, () => {
+      void shutdown({ reason: signal });
+    }),
+  );
+  function stopListeningToSignals(): void {
+    for (const remove of signalListeners.splice(0)) {
+      try {
+        remove();
+      } catch (error) {
+        reportError(error, "removing a signal listener");
+      }
+    }
+  }
+
+  const track: Tracker = {
+    open: (kind) => {
+      const id = nextId++;
+      feed({ type: "open", id, kind });
+      return id;
+    },
+    request: (id) => feed({ type: "request", id }),
+    responseEnd: (id, closing) => feed({ type: "response-end", id, closing }),
+    upgrade: (id) => feed({ type: "upgrade", id }),
+    closed: (id) => feed({ type: "closed", id }),
+    bind: (request, id) => {
+      requestIds.set(request, id);
+    },
+    idOf: (request) => requestIds.get(request),
+  };
+
+  return {
+    signal: shutdownController.signal,
+    get phase() {
+      return state.phase;
+    },
+    counts: () => countsOf(state),
+    msToDeadline,
+    shutdown,
+    stopped,
+    onShutdown: (name, hook, hookOptions) => hooks.add(name, hook, hookOptions),
+    on: (event, listener) => emitter.on(event, listener),
+    readiness: () => readinessResponse(state.phase),
+    liveness: () => livenessResponse(state.phase),
+    sse: (start, sseOptions) => sse.create(start, sseOptions),
+    websocket: (socket, wsOptions) => {
+      const id = nextId++;
+      websockets.add(id, socket);
+      const conn = wsOptions?.request === undefined ? undefined : requestIds.get(wsOptions.request);
+      feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn });
+      let closed = false;
+      return {
+        closed: () => {
+          if (closed) return;
+          closed = true;
+          websockets.delete(id);
+          feed({ type: "closed", id });
+        },
+      };
+    },
+    track,
+    dispose: () => {
+      if (disposed) return;
+      stopListeningToSignals();
+      disposed = true;
+      if (timer !== undefined) clock.clearTimer(timer);
+      timer = undefined;
+      runningHook?.abort();
+      emitter.clear();
+      try {
+        binding.dispose?.();
+      } catch (error) {
+        reportError(error, `${binding.runtime} dispose`);
+      }
+    },
+  };
+}
