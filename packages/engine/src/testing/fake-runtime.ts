@@ -1,0 +1,110 @@
+import type { Capabilities } from "@drain/core";
+import type { EngineClock } from "../engine.ts";
+import type { ConnectionCommand, Logger, RuntimeBinding, SignalName } from "../types.ts";
+
+/** A clock whose time moves only when a test says so; timers fire in order as it moves. */
+export class FakeClock implements EngineClock {
+  #now = 1_000;
+  #next = 1;
+  readonly #timers = new Map<number, { at: number; callback: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimer(callback: () => void, ms: number): unknown {
+    const handle = this.#next++;
+    this.#timers.set(handle, { at: this.#now + ms, callback });
+    return handle;
+  }
+
+  clearTimer(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  /** Move time forward by `ms`, firing due timers in order (each at its own time). */
+  advance(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      let soonest: [number, { at: number; callback: () => void }] | undefined;
+      for (const entry of this.#timers) if (entry[1].at <= target && (soonest === undefined || entry[1].at < soonest[1].at)) soonest = entry;
+      if (soonest === undefined) break;
+      this.#timers.delete(soonest[0]);
+      this.#now = Math.max(this.#now, soonest[1].at);
+      soonest[1].callback();
+    }
+    this.#now = target;
+  }
+}
+
+export const ALL_CAPABILITIES: Capabilities = {
+  closeConnection: true,
+  forceConnection: true,
+  seesNeverUsed: true,
+  goaway: true,
+  connectionClose: true,
+};
+
+/** A runtime that records what it was asked to do. */
+export class FakeRuntime implements RuntimeBinding {
+  readonly runtime: string = "fake";
+  readonly capabilities: Capabilities;
+  readonly executed: ConnectionCommand[] = [];
+  readonly signalListeners = new Map<SignalName, Set<() => void>>();
+  readonly exits: number[] = [];
+  finished = 0;
+  disposed = 0;
+
+  constructor(capabilities: Capabilities = ALL_CAPABILITIES) {
+    this.capabilities = capabilities;
+  }
+
+  execute(command: ConnectionCommand): void {
+    this.executed.push(command);
+  }
+
+  onSignal(signal: SignalName, listener: () => void): () => void {
+    let set = this.signalListeners.get(signal);
+    if (set === undefined) this.signalListeners.set(signal, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Deliver a signal the way the OS would: to every listener. */
+  kill(signal: SignalName): void {
+    for (const listener of [...(this.signalListeners.get(signal) ?? [])]) listener();
+  }
+
+  listenerCount(): number {
+    let n = 0;
+    for (const set of this.signalListeners.values()) n += set.size;
+    return n;
+  }
+
+  exit(code: number): void {
+    this.exits.push(code);
+  }
+
+  finish(): void {
+    this.finished++;
+  }
+
+  dispose(): void {
+    this.disposed++;
+  }
+}
+
+/** A logger that keeps its lines. */
+export function memoryLogger(): Logger & { readonly lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+}
+
+/** Let promise callbacks and zero-delay timers run. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
