@@ -1,5 +1,5 @@
 import { close, destroy, sayGoodbye } from "./farewell.ts";
-import { checkDrained, enterDrain, enterForce, finishHook } from "./phases.ts";
+import { checkDrained, enterDrain, enterForce, finishHook, stopAccepting } from "./phases.ts";
 import { counts } from "./counts.ts";
 import { FAREWELL_SENT, RESPONDED_DURING_SHUTDOWN, type State } from "./state.ts";
 import { GRACE_EXPIRES, LAMEDUCK_TURN, WS_CLOSE_TIMEOUT, type TimerEntry } from "./timers.ts";
@@ -9,6 +9,10 @@ import type { Command } from "./types.ts";
 export function advance(state: State, out: Command[]): void {
   const now = state.now;
   if (state.phase === "notify" && now >= state.notifyUntil) enterDrain(state, now, out);
+  if (state.phase === "drain" && !state.stoppedAccepting && now >= state.listenerCloseAt) {
+    stopAccepting(state, out);
+    checkDrained(state, now, out);
+  }
   if (state.phase === "drain") {
     for (let entry = state.timers.peek(); entry !== undefined && entry.at <= now; entry = state.timers.peek()) {
       state.timers.pop();
@@ -74,7 +78,7 @@ export function nextDeadline(state: State): number | undefined {
       return state.notifyUntil;
     case "drain": {
       const head = state.timers.peek();
-      const soonest = Math.min(state.forceAt, state.progressAt);
+      const soonest = Math.min(state.forceAt, state.progressAt, state.stoppedAccepting ? Number.POSITIVE_INFINITY : state.listenerCloseAt);
       return head === undefined ? soonest : Math.min(soonest, head.at);
     }
     case "cleanup":

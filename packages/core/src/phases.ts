@@ -13,7 +13,7 @@ function enter(state: State, phase: Phase, now: number, out: Command[]): void {
   out.push({ type: "phase", phase, at: now });
 }
 
-function stopAccepting(state: State, out: Command[]): void {
+export function stopAccepting(state: State, out: Command[]): void {
   if (state.stoppedAccepting) return;
   state.stoppedAccepting = true;
   out.push({ type: "stop-accepting" });
@@ -72,7 +72,11 @@ function enterNotify(state: State, now: number, out: Command[]): void {
 
 export function enterDrain(state: State, now: number, out: Command[]): void {
   enter(state, "drain", now, out);
-  stopAccepting(state, out);
+  // A runtime that cannot close one connection closes *every* idle one when it stops accepting, cutting clients
+  // that are writing their next request. So there, every response first carries `Connection: close` for one
+  // keep-alive grace, letting each busy connection go after its response; only then does the listener close.
+  state.listenerCloseAt = state.options.capabilities.closeConnection ? now : Math.min(now + state.options.keepAliveGraceMs, state.forceAt);
+  if (now >= state.listenerCloseAt) stopAccepting(state, out);
   fireSignal(state, out);
   state.progressAt = now + state.options.progressEveryMs;
   const { capabilities, keepAliveGraceMs } = state.options;
@@ -140,7 +144,7 @@ export function enterForce(state: State, now: number, why: "deadline" | "immedia
 
 /** The drain is over when nothing tracked is left. */
 export function checkDrained(state: State, now: number, out: Command[]): void {
-  if (state.phase === "drain" && state.entities.size === 0) enterCleanup(state, now, out);
+  if (state.phase === "drain" && state.entities.size === 0 && state.stoppedAccepting) enterCleanup(state, now, out);
 }
 
 function enterCleanup(state: State, now: number, out: Command[]): void {

@@ -58,6 +58,8 @@ export interface State {
   now: number;
   requestedAt: number;
   notifyUntil: number;
+  /** When the listener closes during the drain: at once, or one keep-alive grace in where connections cannot be closed one by one. */
+  listenerCloseAt: number;
   forceAt: number;
   budgetEnd: number;
   progressAt: number;
@@ -94,6 +96,7 @@ export function initial(options: Options): State {
     now: Number.NEGATIVE_INFINITY,
     requestedAt: 0,
     notifyUntil: 0,
+    listenerCloseAt: 0,
     forceAt: 0,
     budgetEnd: 0,
     progressAt: 0,

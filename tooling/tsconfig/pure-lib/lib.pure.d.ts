@@ -67,6 +67,7 @@ interface NumberConstructor {
   isFinite(value: unknown): boolean;
   readonly MAX_SAFE_INTEGER: number;
   readonly NEGATIVE_INFINITY: number;
+  readonly POSITIVE_INFINITY: number;
 }
 declare var Number: NumberConstructor;
 
