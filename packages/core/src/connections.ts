@@ -1,6 +1,6 @@
 import { close, destroy, markClosing, sayGoodbye } from "./farewell.ts";
 import { checkDrained } from "./phases.ts";
-import { CLOSE_AFTER_RESPONSE, FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, USED, type State } from "./state.ts";
+import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, USED, type State } from "./state.ts";
 import { GRACE_EXPIRES } from "./timers.ts";
 import type { ClosedInput, Command, OpenInput, RequestInput, ResponseEndInput, StreamOpenInput, UpgradeInput } from "./types.ts";
 
@@ -29,10 +29,10 @@ export function onOpen(state: State, input: OpenInput, out: Command[]): void {
 }
 
 export function onRequest(state: State, input: RequestInput, out: Command[]): void {
-  const shuttingDown = state.phase !== "serving";
-  if (shuttingDown) state.stats.requestsDuringShutdown++;
   const entity = state.entities.get(input.id);
   if (entity === undefined || entity.state === "upgraded") return;
+  const shuttingDown = state.phase === "notify" || state.phase === "drain";
+  if (shuttingDown) state.stats.requestsDuringShutdown++;
   entity.inflight++;
   entity.flags |= USED;
   if (entity.state !== "closing") entity.state = "active";
@@ -54,7 +54,7 @@ export function onResponseEnd(state: State, input: ResponseEndInput, out: Comman
   if (state.phase === "serving") return;
   entity.flags |= RESPONDED_DURING_SHUTDOWN;
   if (state.phase !== "drain" || entity.kind !== "http1" || !state.options.capabilities.closeConnection) return;
-  if (entity.flags & CLOSE_AFTER_RESPONSE || state.options.keepAliveGraceMs === 0) {
+  if (state.options.keepAliveGraceMs === 0) {
     close(state, input.id, "after-response", out);
     checkDrained(state, state.now, out);
   } else {

@@ -1,5 +1,5 @@
 import { randomBetween } from "./random.ts";
-import { CLOSE_AFTER_RESPONSE, FAREWELL_SENT, MARKED, type Entity, type State } from "./state.ts";
+import { FAREWELL_SENT, MARKED, type Entity, type State } from "./state.ts";
 import { WS_CLOSE_TIMEOUT } from "./timers.ts";
 import type { Command, Id } from "./types.ts";
 
@@ -20,9 +20,8 @@ export function endSse(state: State, id: Id, entity: Entity, out: Command[]): vo
   const [min, max] = state.options.sseRetryMs;
   out.push({ type: "end-sse", id, retryMs: randomBetween(state, min, max) });
   state.stats.sseEnded++;
-  // The client will reconnect after `retry`, on a new connection: close this one right after the stream ends.
-  const conn = entity.conn >= 0 ? state.entities.get(entity.conn) : undefined;
-  if (conn !== undefined) conn.flags |= CLOSE_AFTER_RESPONSE;
+  // Its connection then follows the keep-alive rule like any other: a browser may reuse it for another request
+  // the moment the stream ends, so it is not closed inside the grace.
 }
 
 export function closeWebSocket(state: State, id: Id, entity: Entity, now: number, out: Command[]): void {
@@ -31,8 +30,9 @@ export function closeWebSocket(state: State, id: Id, entity: Entity, now: number
   entity.state = "closing";
   out.push({ type: "close-ws", id, code: 1001 });
   state.stats.wsClosed++;
-  const timeout = Math.max(0, Math.min(state.options.wsCloseTimeoutMs, state.forceAt - now));
-  state.timers.push({ at: now + timeout, id, tag: WS_CLOSE_TIMEOUT });
+  // A close timeout at or past the force deadline is the deadline's business (and its reason).
+  const at = now + state.options.wsCloseTimeoutMs;
+  if (at < state.forceAt) state.timers.push({ at, id, tag: WS_CLOSE_TIMEOUT });
 }
 
 export function goaway(state: State, id: Id, entity: Entity, out: Command[]): void {

@@ -13,7 +13,7 @@ export function buildReport(state: State, now: number): Report {
   return {
     mode: state.mode,
     reason: state.reason,
-    clean: !forced && !hooksFailed && !state.escalated,
+    clean: !forced && !hooksFailed,
     escalated: state.escalated,
     requestedAt: state.requestedAt,
     stoppedAt: now,

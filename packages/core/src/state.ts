@@ -6,8 +6,6 @@ import type { ConnState, HookReport, HookSpec, Id, Kind, Mode, Options, Phase, R
 export const MARKED = 1;
 /** The connection served a request at least once. */
 export const USED = 2;
-/** Close as soon as the response in flight ends, with no grace (its SSE stream was ended by the drain). */
-export const CLOSE_AFTER_RESPONSE = 4;
 /** Its last response ended during the shutdown, so a close at grace expiry counts as "after its response". */
 export const RESPONDED_DURING_SHUTDOWN = 8;
 /** The protocol-level goodbye was sent: `goaway`, `end-sse` or `close-ws`. */
