@@ -43,8 +43,13 @@ export function onResponseEnd(state: State, input: ResponseEndInput, out: Comman
   const entity = state.entities.get(input.id);
   if (entity === undefined || entity.inflight === 0) return;
   entity.inflight--;
-  if (entity.inflight > 0 || entity.kind === "http2") return;
+  if (entity.inflight > 0) return;
   entity.last = state.now;
+  // An HTTP/2 session with no open stream is idle; after GOAWAY it closes itself, so no grace is needed.
+  if (entity.kind === "http2") {
+    if (entity.state === "active") entity.state = "idle";
+    return;
+  }
   if (input.closing) {
     entity.state = "closing";
     return;

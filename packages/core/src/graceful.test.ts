@@ -258,3 +258,15 @@ describe("graceful shutdown", () => {
     expect(nextDeadline(s)).toBe(2_000);
   });
 });
+
+describe("HTTP/2 session counts", () => {
+  it("a session whose streams all ended counts as idle, not active", () => {
+    const s0 = initial(nodeOptions());
+    const [s] = feed(s0, [
+      { type: "open", id: 1, kind: "http2", now: 0 },
+      { type: "request", id: 1, now: 1 },
+      { type: "response-end", id: 1, closing: false, now: 2 },
+    ]);
+    expect(counts(s)).toMatchObject({ active: 0, idle: 1, requests: 0 });
+  });
+});

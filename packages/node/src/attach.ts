@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, ServerHttp2Session, ServerHttp2Stream } from "node:http2";
+import type { Server, Socket } from "node:net";
+import type { AdapterContext } from "./context.ts";
+import { onConnection, onRequest, onSecureConnection, onUpgrade } from "./http1.ts";
+import { onCompatRequest, onSession, onStream } from "./http2.ts";
+
+/** Events seen through the wrapped `emit` rather than through listeners (why: see `wrapEmit`). */
+const REQUEST_EVENTS = new Set(["request", "checkContinue", "checkExpectation"]);
+const UPGRADE_EVENTS = new Set(["upgrade", "connect"]);
+
+/** Connect the server's events to the tracking handlers. Everything added is registered in `context.listeners`. */
+export function attach(context: AdapterContext, server: Server): void {
+  const { listeners } = context;
+  // Prepended: the h2c session is created inside Node's own 'connection' listener, after ours.
+  listeners.on(server, "connection", (socket: Socket) => onConnection(context, socket), { prepend: true });
+  listeners.on(server, "secureConnection", (socket: Socket) => onSecureConnection(context, socket), { prepend: true });
+  listeners.on(server, "session", (session: ServerHttp2Session) => onSession(context, session), { prepend: true });
+  listeners.on(server, "stream", (stream: ServerHttp2Stream) => onStream(context, stream), { prepend: true });
+  wrapEmit(context, server);
+}
+
+/**
+ * Requests and upgrades are observed by wrapping `server.emit` instead of listening:
+ * - a passive `'upgrade'` listener makes Node treat every Upgrade request as handled and swallows it
+ *   (runtime notes E2); the same goes for `'checkContinue'` / `'checkExpectation'`;
+ * - a `'request'` listener on an HTTP/2 server switches on the compat layer the app may not use;
+ * - the wrapper runs before every listener, even ones the app prepends later, so a synchronous handler
+ *   already sees the `Connection: close` the engine asks for.
+ */
+function wrapEmit(context: AdapterContext, server: Server): void {
+  const hadOwn = Object.prototype.hasOwnProperty.call(server, "emit");
+  const original = server.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
+  const wrapped = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (typeof event === "string" && !context.disposed) observe(context, event, args);
+    return original.call(this, event, ...args);
+  } as Server["emit"];
+  server.emit = wrapped;
+  context.listeners.add(() => {
+    // Only undo our own wrapper: if someone wrapped it after us, leave their wrapper (and ours inside it) alone.
+    if (server.emit !== wrapped) return;
+    if (hadOwn) server.emit = original;
+    else delete (server as { emit?: unknown }).emit;
+  });
+}
+
+function observe(context: AdapterContext, event: string, args: unknown[]): void {
+  if (REQUEST_EVENTS.has(event)) {
+    const request = args[0] as IncomingMessage | Http2ServerRequest;
+    if (request.httpVersionMajor >= 2) onCompatRequest(context, request as Http2ServerRequest);
+    else onRequest(context, request as IncomingMessage, args[1] as ServerResponse);
+  } else if (UPGRADE_EVENTS.has(event)) {
+    onUpgrade(context, args[0] as IncomingMessage, args[1] as Socket);
+  }
+}

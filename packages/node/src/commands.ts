@@ -1,0 +1,97 @@
+import type { ServerResponse } from "node:http";
+import { constants as http2Constants } from "node:http2";
+import type { Socket } from "node:net";
+import type { ConnectionCommand } from "@drain/engine";
+import type { Connection } from "./connections.ts";
+import type { AdapterContext } from "./context.ts";
+
+/**
+ * Carry out the core's connection commands on Node sockets and sessions.
+ * `closeListener` stops accepting; it is passed in because which `close` to call depends on the server.
+ */
+export function createCommandRunner(context: AdapterContext, closeListener: () => void): (command: ConnectionCommand) => void {
+  return (command) => {
+    switch (command.type) {
+      case "stop-accepting":
+        closeListener();
+        return;
+      case "force-remaining":
+        // Not expected (forceConnection is true), but honoured: destroy everything still tracked.
+        for (const connection of context.table.all()) destroy(connection);
+        return;
+      default:
+        break;
+    }
+    const connection = context.table.byId(command.id);
+    if (connection === undefined) {
+      context.keepEarly(command);
+      return;
+    }
+    switch (command.type) {
+      case "mark-closing":
+        markClosing(connection);
+        return;
+      case "close":
+        close(connection);
+        return;
+      case "goaway":
+        connection.session?.close();
+        return;
+      case "destroy":
+        destroy(connection);
+        return;
+    }
+  };
+}
+
+/** `Connection: close` on every response of this connection that has not started, and on all later ones. */
+export function markClosing(connection: Connection): void {
+  connection.closing = true;
+  if (connection.kind !== "http1") return; // HTTP/2 forbids connection headers; GOAWAY does this job there.
+  for (const response of connection.responses) markResponse(response);
+}
+
+/**
+ * Node honours the header itself: a response that carries it makes Node end the socket after the response
+ * (runtime notes E3). Too late once the head is on the wire; the core then closes the idle connection.
+ */
+export function markResponse(response: ServerResponse): void {
+  if (!response.headersSent && !response.destroyed) response.setHeader("connection", "close");
+}
+
+/** Whether a finished response told the client the connection closes after it. */
+export function carriedClose(response: ServerResponse): boolean {
+  const header = response.getHeader("connection");
+  const value = Array.isArray(header) ? header.join(",") : String(header ?? "");
+  // shouldKeepAlive is false when the request itself asked to close (HTTP/1.0, `Connection: close`).
+  return /(^|[\s,])close($|[\s,])/i.test(value) || response.shouldKeepAlive === false;
+}
+
+/** Close a connection with nothing in flight. */
+function close(connection: Connection): void {
+  if (connection.session !== undefined) {
+    connection.session.close();
+    return;
+  }
+  const socket = connection.tls ?? connection.raw;
+  // A socket with bytes still queued is ended, so those bytes are not thrown away; the client answers the FIN.
+  if (socket.writableLength > 0) {
+    socket.end();
+    socket.once("finish", () => socket.destroy());
+    return;
+  }
+  destroySocket(socket);
+}
+
+function destroy(connection: Connection): void {
+  // With an error code the GOAWAY tells the client its open streams were cut. A plain destroy() sends
+  // GOAWAY(NO_ERROR), and Node's client then ends such a stream like a complete, empty response (measured).
+  // Node reports the error as a 'sessionError' on the server (its own session listener catches it).
+  connection.session?.destroy(new Error("drain: HTTP/2 session destroyed at the shutdown deadline"), http2Constants.NGHTTP2_CANCEL);
+  if (connection.tls !== undefined) destroySocket(connection.tls);
+  destroySocket(connection.raw);
+}
+
+function destroySocket(socket: Socket): void {
+  if (!socket.destroyed) socket.destroy();
+}

@@ -1,0 +1,102 @@
+import type { ServerResponse } from "node:http";
+import type { ServerHttp2Session } from "node:http2";
+import type { Socket } from "node:net";
+import type { Id } from "@drain/core";
+
+/** One client connection as the adapter sees it: an HTTP/1.1 socket or an HTTP/2 session. */
+export interface Connection {
+  /** The engine id. An HTTP/2 connection gets a new one when its session appears (see `ConnectionTable.promote`). */
+  id: Id;
+  kind: "http1" | "http2";
+  /** The socket Node accepted. Destroying it always ends the connection, TLS or not (runtime notes E13). */
+  readonly raw: Socket;
+  /** The TLS socket wrapping `raw`, once its handshake is done. Requests see this one as `req.socket`. */
+  tls: Socket | undefined;
+  session: ServerHttp2Session | undefined;
+  /** HTTP/1.1 responses in flight (more than one only with pipelining). */
+  readonly responses: Set<ServerResponse>;
+  /** `mark-closing` arrived: every response on this connection, now or later, gets `Connection: close`. */
+  closing: boolean;
+  gone: boolean;
+  /** `addressKey(raw)` taken at accept: a destroyed socket may no longer know its peer. */
+  readonly key: string | undefined;
+}
+
+/** `remoteAddress|remotePort`: how a TLS socket or an HTTP/2 session finds the raw socket it runs on. */
+export function addressKey(socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined }): string | undefined {
+  const address = socket.remoteAddress;
+  const port = socket.remotePort;
+  return address === undefined || port === undefined ? undefined : `${address}|${port}`;
+}
+
+/** Lookups from ids, sockets and sessions to connections. Holds no listeners. */
+export class ConnectionTable {
+  readonly #byId = new Map<Id, Connection>();
+  readonly #byObject = new WeakMap<object, Connection>();
+  readonly #byAddress = new Map<string, Connection>();
+
+  create(raw: Socket, kind: "http1" | "http2", id: Id): Connection {
+    const key = addressKey(raw);
+    const connection: Connection = {
+      id,
+      kind,
+      raw,
+      tls: undefined,
+      session: undefined,
+      responses: new Set(),
+      closing: false,
+      gone: false,
+      key,
+    };
+    this.#byId.set(id, connection);
+    this.#byObject.set(raw, connection);
+    if (key !== undefined) this.#byAddress.set(key, connection);
+    return connection;
+  }
+
+  /** Give `connection` a new id (an accepted socket that turned out to carry an HTTP/2 session). */
+  rekey(connection: Connection, id: Id): void {
+    this.#byId.delete(connection.id);
+    connection.id = id;
+    this.#byId.set(id, connection);
+  }
+
+  /** Let `object` (a TLS socket, a session) find `connection` directly from now on. */
+  link(object: object, connection: Connection): void {
+    this.#byObject.set(object, connection);
+  }
+
+  byId(id: Id): Connection | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The connection this exact object was registered or linked for (never guessed from an address). */
+  known(object: object): Connection | undefined {
+    return this.#byObject.get(object);
+  }
+
+  /** The connection a socket, TLS socket or session belongs to; TLS sockets and session sockets fall back to their address. */
+  find(object: object): Connection | undefined {
+    const direct = this.#byObject.get(object);
+    if (direct !== undefined) return direct;
+    const key = addressKey(object as Socket);
+    const found = key === undefined ? undefined : this.#byAddress.get(key);
+    if (found !== undefined && !found.gone) {
+      this.#byObject.set(object, found);
+      return found;
+    }
+    return undefined;
+  }
+
+  /** Forget a connection that closed. */
+  remove(connection: Connection): void {
+    connection.gone = true;
+    this.#byId.delete(connection.id);
+    const key = connection.key;
+    if (key !== undefined && this.#byAddress.get(key) === connection) this.#byAddress.delete(key);
+  }
+
+  all(): Connection[] {
+    return [...this.#byId.values()];
+  }
+}

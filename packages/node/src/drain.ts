@@ -1,0 +1,136 @@
+import { drainError } from "@drain/core";
+import { createEngine, type ClosableSocket, type RuntimeBinding, type SseOptions, type SseStream } from "@drain/engine";
+import { attach } from "./attach.ts";
+import { createCommandRunner } from "./commands.ts";
+import { AdapterContext } from "./context.ts";
+import { assertNodeServer } from "./guard.ts";
+import { bridgeSse, registerWebSocket, registerWebSocketServer } from "./helpers.ts";
+import type { DrainableServer, NodeDrain, NodeDrainOptions, NodeRequest, NodeResponse, WsSocket } from "./types.ts";
+
+/** Servers with a drain attached: a second one would track every socket twice. */
+const attached = new WeakSet<object>();
+
+/** Everything Node lets this adapter do: it sees and controls each socket and session (runtime notes, Node adapter). */
+const CAPABILITIES = {
+  closeConnection: true,
+  forceConnection: true,
+  seesNeverUsed: true,
+  goaway: true,
+  connectionClose: true,
+} as const;
+
+/**
+ * Drain a `node:http`, `node:https` or `node:http2` server on SIGTERM/SIGINT (or `shutdown()`): readiness fails,
+ * the listener closes, idle and never-used sockets close at once, in-flight responses get `Connection: close`,
+ * HTTP/2 sessions get GOAWAY, SSE streams end with a `retry:` hint, WebSockets get 1001, and whatever remains
+ * at the deadline is destroyed. Call it once per server, before or after `listen()`.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { drain } from "@drain/node";
+ *
+ * const server = createServer((req, res) => res.end("ok"));
+ * const drained = drain(server, { timeoutMs: 20_000 });
+ * drained.onShutdown("db", () => pool.end());
+ * server.listen(3000);
+ * ```
+ */
+export function drain(server: DrainableServer, options: NodeDrainOptions = {}): NodeDrain {
+  assertNodeServer(server);
+  if (attached.has(server)) {
+    throw drainError("ERR_DRAIN_ALREADY_ATTACHED", "drain() is already attached to this server. Call dispose() on the first one before attaching again.");
+  }
+  const { websockets, ...engineOptions } = options;
+  const context = new AdapterContext();
+  context.run = createCommandRunner(context, () => stopAccepting(server));
+  const binding: RuntimeBinding = {
+    runtime: "node",
+    capabilities: CAPABILITIES,
+    execute: (command) => context.run(command),
+    onSignal(signal, listener) {
+      process.on(signal, listener);
+      return context.listeners.add(() => process.off(signal, listener));
+    },
+    exit(code) {
+      process.exit(code);
+    },
+    finish() {
+      // Nothing tracked should remain; anything that does would keep the process (or a test) alive.
+      for (const connection of context.table.all()) context.run({ type: "destroy", id: connection.id, why: "deadline" });
+    },
+    dispose() {
+      context.disposed = true;
+      context.listeners.clear();
+      attached.delete(server);
+    },
+  };
+  const engine = createEngine({ env: process.env, ...engineOptions }, binding);
+  context.track = engine.track;
+  attached.add(server);
+  attach(context, server);
+  if (websockets !== undefined) registerWebSocketServer(engine, context, websockets);
+
+  function sse(start: (stream: SseStream) => void | Promise<void>, options?: SseOptions): Response;
+  function sse(req: NodeRequest, res: NodeResponse, start: (stream: SseStream) => void | Promise<void>, options?: Omit<SseOptions, "request">): Promise<void>;
+  function sse(...args: unknown[]): Response | Promise<void> {
+    if (typeof args[0] === "function") return engine.sse(args[0] as (stream: SseStream) => void, args[1] as SseOptions | undefined);
+    const [req, res, start, sseOptions] = args as [NodeRequest, NodeResponse, (stream: SseStream) => void, Omit<SseOptions, "request"> | undefined];
+    return bridgeSse(engine, context, req, res, start, sseOptions);
+  }
+
+  return {
+    get signal() {
+      return engine.signal;
+    },
+    get phase() {
+      return engine.phase;
+    },
+    get stopped() {
+      return engine.stopped;
+    },
+    get track() {
+      return engine.track;
+    },
+    node: { server },
+    counts: () => engine.counts(),
+    msToDeadline: () => engine.msToDeadline(),
+    shutdown: (shutdownOptions) => engine.shutdown(shutdownOptions),
+    onShutdown: (name, hook, hookOptions) => engine.onShutdown(name, hook, hookOptions),
+    on: (event, listener) => engine.on(event, listener),
+    readiness: (request) => engine.readiness(request),
+    liveness: (request) => engine.liveness(request),
+    sse,
+    websocket(socket: ClosableSocket, request?: NodeRequest | { readonly request?: object }) {
+      if (request !== undefined && !("headers" in request)) return engine.websocket(socket, request);
+      if (isWsSocket(socket)) return registerWebSocket(engine, socket, request);
+      return engine.websocket(socket, request === undefined ? undefined : { request });
+    },
+    // The engine calls binding.dispose(), which takes off every listener and the emit wrapper.
+    dispose: () => engine.dispose(),
+  };
+}
+
+/**
+ * Close the listener without Node's built-in sweep of idle keep-alive sockets: the core closes those itself,
+ * after `keepAliveGraceMs`, so a client that is just sending its next request on one is answered instead of cut.
+ * `server.close()` is still the call made (it also stops Node's header-timeout timer and, on Node 24, closes HTTP/2
+ * sessions gracefully); only the sweep it starts with is skipped for this one call.
+ */
+function stopAccepting(server: DrainableServer): void {
+  if (!server.listening) return;
+  const target = server as unknown as Record<string, unknown>;
+  const own = Object.getOwnPropertyDescriptor(target, "closeIdleConnections");
+  target["closeIdleConnections"] = () => undefined;
+  try {
+    server.close();
+  } finally {
+    if (own === undefined) delete target["closeIdleConnections"];
+    else Object.defineProperty(target, "closeIdleConnections", own);
+  }
+}
+
+function isWsSocket(socket: ClosableSocket): socket is WsSocket {
+  const candidate = socket as Partial<WsSocket>;
+  return typeof candidate.once === "function" && typeof candidate.readyState === "number";
+}

@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import { carriedClose, markResponse } from "./commands.ts";
+import type { Connection } from "./connections.ts";
+import type { AdapterContext } from "./context.ts";
+
+/** Responses already counted: a `checkContinue` handler may re-emit the same pair as `request`. */
+const counted = new WeakSet<object>();
+
+/** A socket was accepted (`'connection'`). TLS and HTTP/2 sockets start as `http1` too and are refined later. */
+export function onConnection(context: AdapterContext, socket: Socket): void {
+  // Never by address here: a new socket may reuse the client port of one whose 'close' has not run yet.
+  if (context.table.known(socket) !== undefined) return;
+  const connection = context.open(socket, "http1");
+  if (connection !== undefined) watchClose(context, connection, socket);
+}
+
+/** A TLS handshake finished (`'secureConnection'`): link the TLS socket to the raw one it wraps. */
+export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): void {
+  const connection = context.table.find(tlsSocket) ?? context.open(tlsSocket, "http1");
+  if (connection === undefined) return;
+  if (connection.raw !== tlsSocket) {
+    connection.tls = tlsSocket;
+    context.table.link(tlsSocket, connection);
+    watchClose(context, connection, tlsSocket);
+  }
+}
+
+/**
+ * A request on an HTTP/1.1 connection (`'request'`, `'checkContinue'`, `'checkExpectation'`), seen before any
+ * user listener runs. The response is registered before the engine hears of the request, so a `mark-closing`
+ * that the engine answers synchronously already reaches it.
+ */
+export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): void {
+  const track = context.tracker();
+  if (track === undefined || counted.has(response)) return;
+  counted.add(response);
+  const connection = findOrOpen(context, request.socket);
+  if (connection === undefined) return;
+  connection.responses.add(response);
+  if (connection.closing) markResponse(response);
+  track.bind(request, connection.id);
+  track.request(connection.id);
+  context.listeners.on(
+    response,
+    "close",
+    () => {
+      connection.responses.delete(response);
+      if (!connection.gone) context.tracker()?.responseEnd(connection.id, carriedClose(response));
+    },
+    { once: true },
+  );
+}
+
+/** An `'upgrade'` or `'connect'`: the socket leaves HTTP. */
+export function onUpgrade(context: AdapterContext, request: IncomingMessage, socket: Socket): void {
+  const track = context.tracker();
+  if (track === undefined) return;
+  const connection = findOrOpen(context, socket);
+  if (connection === undefined) return;
+  track.bind(request, connection.id);
+  track.upgrade(connection.id);
+}
+
+/** Sockets accepted before `drain()` was attached are adopted the first time they carry a request. */
+function findOrOpen(context: AdapterContext, socket: Socket): Connection | undefined {
+  // By address only for a TLS socket (its raw socket is the one registered); a raw socket is known or new.
+  const known = socket instanceof TLSSocket ? context.table.find(socket) : context.table.known(socket);
+  if (known !== undefined) return known;
+  const connection = context.open(socket, "http1");
+  if (connection !== undefined) watchClose(context, connection, socket);
+  return connection;
+}
+
+function watchClose(context: AdapterContext, connection: Connection, socket: Socket): void {
+  context.listeners.on(socket, "close", () => context.gone(connection), { once: true });
+}
