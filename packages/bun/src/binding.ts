@@ -1,0 +1,73 @@
+import type { Capabilities } from "@drain/core";
+import type { ConnectionCommand, RuntimeBinding, SignalName } from "@drain/engine";
+import type { BunServerLike } from "./bun-types.ts";
+
+/**
+ * What Bun lets an adapter do. No per-connection handle exists, so closing and forcing go through
+ * `server.stop()` / `server.stop(true)`, and connections that never sent a request are invisible
+ * (Linux even keeps them un-accepted: TCP_DEFER_ACCEPT). `Bun.serve` speaks HTTP/1.1 only: no GOAWAY.
+ */
+export const BUN_CAPABILITIES: Capabilities = Object.freeze({
+  closeConnection: false,
+  forceConnection: false,
+  seesNeverUsed: false,
+  goaway: false,
+  connectionClose: true,
+});
+
+/** The server the binding acts on; it may become known after the engine exists. */
+export interface ServerSlot {
+  current(): BunServerLike | undefined;
+  /** Run `action` now if a server is known, else as soon as one is. */
+  whenKnown(action: (server: BunServerLike) => void): void;
+}
+
+/** The engine's view of Bun: commands become `server.stop()` calls, signals and exit go through `process`. */
+export function createBunBinding(slot: ServerSlot, markClosing: (id: number) => void, dispose: () => void): RuntimeBinding {
+  return {
+    runtime: "bun",
+    capabilities: BUN_CAPABILITIES,
+    execute(command: ConnectionCommand): void {
+      switch (command.type) {
+        case "stop-accepting":
+          // Closes the listener and idle keep-alive connections now, in-flight ones after their response.
+          // Its promise waits for SSE, WebSockets and never-used sockets, so nothing awaits it.
+          slot.whenKnown((server) => stop(server, false));
+          return;
+        case "mark-closing":
+          markClosing(command.id);
+          return;
+        case "force-remaining":
+          slot.whenKnown((server) => stop(server, true));
+          return;
+        default:
+          // close / goaway / destroy of one connection: never planned for Bun (see BUN_CAPABILITIES).
+          return;
+      }
+    },
+    onSignal(signal: SignalName, listener: () => void): () => void {
+      process.on(signal, listener);
+      return () => {
+        process.off(signal, listener);
+      };
+    },
+    exit(code: number): void {
+      process.exit(code);
+    },
+    dispose,
+    async finish(): Promise<void> {
+      // Sockets that connected but never sent a request are invisible to drain and keep `stop()` pending;
+      // the forced stop releases them (a no-op when everything is already closed).
+      const server = slot.current();
+      if (server !== undefined) await stop(server, true);
+    },
+  };
+}
+
+async function stop(server: BunServerLike, force: boolean): Promise<void> {
+  try {
+    await server.stop(force);
+  } catch {
+    // Stopping a server that is already stopped is not an error worth reporting.
+  }
+}

@@ -1,0 +1,89 @@
+import type { BunServerLike } from "./bun-types.ts";
+
+/** How often responses still being written are checked again. Bounds how late a response end is noticed. */
+export const POLL_MS = 50;
+
+/** Notices when Bun has finished sending a response. */
+export interface CompletionWatcher {
+  /** Call `done` once `request`'s response has been fully written or its client went away. */
+  watch(server: BunServerLike, request: Request, done: () => void): void;
+  /** Stop watching; pending `done` callbacks are dropped. */
+  dispose(): void;
+}
+
+interface Watched {
+  readonly server: BunServerLike;
+  readonly request: Request;
+  readonly done: () => void;
+}
+
+/**
+ * Bun has no "response sent" event, and wrapping the body to see its end would mean rebuilding the Response,
+ * which loses Bun's implicit content type (and the sendfile path for files). What Bun does expose:
+ * `server.requestIP(request)` turns `null` as soon as the request is detached from its socket, i.e. the response
+ * was written in full, the client went away, or the server was force-stopped (measured on Bun 1.4.5).
+ * A small response is done by the next macrotask; streams and large bodies are checked every {@link POLL_MS}.
+ */
+export function createCompletionWatcher(): CompletionWatcher {
+  let fresh: Watched[] = [];
+  let slow: Watched[] = [];
+  let freshTimer: ReturnType<typeof setTimeout> | undefined;
+  let slowTimer: ReturnType<typeof setInterval> | undefined;
+  let disposed = false;
+
+  /** Calls `done` for finished entries and returns the others. */
+  const sweep = (entries: readonly Watched[]): Watched[] => {
+    const left: Watched[] = [];
+    for (const entry of entries) {
+      if (isDetached(entry)) entry.done();
+      else left.push(entry);
+    }
+    return left;
+  };
+
+  const checkSlow = (): void => {
+    slow = sweep(slow);
+    if (slow.length === 0 && slowTimer !== undefined) {
+      clearInterval(slowTimer);
+      slowTimer = undefined;
+    }
+  };
+
+  const checkFresh = (): void => {
+    freshTimer = undefined;
+    const batch = fresh;
+    fresh = [];
+    const left = sweep(batch);
+    if (left.length === 0) return;
+    slow.push(...left);
+    if (slowTimer === undefined) {
+      slowTimer = setInterval(checkSlow, POLL_MS);
+      // The open response keeps the server (and so the process) alive already; this timer must not.
+      (slowTimer as { unref?: () => void }).unref?.();
+    }
+  };
+
+  return {
+    watch(server, request, done): void {
+      if (disposed) return;
+      fresh.push({ server, request, done });
+      freshTimer ??= setTimeout(checkFresh, 0);
+    },
+    dispose(): void {
+      disposed = true;
+      if (freshTimer !== undefined) clearTimeout(freshTimer);
+      if (slowTimer !== undefined) clearInterval(slowTimer);
+      fresh = [];
+      slow = [];
+    },
+  };
+}
+
+function isDetached(entry: Watched): boolean {
+  try {
+    return entry.server.requestIP(entry.request) === null;
+  } catch {
+    // A stopped server may refuse the call; either way the request is no longer being served.
+    return true;
+  }
+}

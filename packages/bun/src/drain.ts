@@ -1,0 +1,141 @@
+import { drainError } from "@drain/core";
+import { createEngine, type DrainOptions, type Engine } from "@drain/engine";
+import { createBunBinding, type ServerSlot } from "./binding.ts";
+import type { BunServeOptionsLike, BunServerLike } from "./bun-types.ts";
+import { createCompletionWatcher } from "./completion.ts";
+import { createRequestTracking } from "./requests.ts";
+import { wrapRoutes } from "./routes.ts";
+import { assertBun } from "./runtime.ts";
+import { wrapWebSocketHandlers } from "./websockets.ts";
+
+/** A drain bound to one `Bun.serve` server: the {@link Engine} plus the two calls that connect it. */
+export interface BunDrain extends Engine {
+  /**
+   * Wrap the options before `Bun.serve`: `fetch` and `routes` handlers get request tracking and
+   * `Connection: close` during the drain, `websocket` handlers get 1001 on drain. Other options pass through.
+   */
+  wrap<O extends BunServeOptionsLike>(options: O): O;
+  /** Hand over the server `Bun.serve` returned, so drain can stop it. Call it once, right after `Bun.serve`. */
+  attach(server: BunServerLike): void;
+  /** The attached server (`undefined` until `attach` or the first request). */
+  readonly bun: { readonly server: BunServerLike } | undefined;
+}
+
+/**
+ * Graceful shutdown for `Bun.serve`. On SIGTERM/SIGINT: readiness fails, the listener closes, in-flight
+ * requests finish with `Connection: close`, SSE streams get a last `retry:` frame, WebSockets get 1001,
+ * and whatever is left at `timeoutMs` is forced with `server.stop(true)`.
+ *
+ * @example
+ * ```ts
+ * import { drain } from "@drain/bun";
+ *
+ * const d = drain({ timeoutMs: 10_000 });
+ * const server = Bun.serve(d.wrap({
+ *   port: 3000,
+ *   fetch(req, server) {
+ *     if (new URL(req.url).pathname === "/ws") return server.upgrade(req) ? undefined : new Response("no", { status: 400 });
+ *     return new Response("hello");
+ *   },
+ *   websocket: { message(ws, message) { ws.send(message); } },
+ * }));
+ * d.attach(server);
+ * d.onShutdown("db", () => pool.end());
+ * ```
+ */
+export function drain(options: DrainOptions = {}): BunDrain {
+  assertBun();
+  let server: BunServerLike | undefined;
+  let wrapped = false;
+  let disposed = false;
+  const waiting: ((server: BunServerLike) => void)[] = [];
+  const adopt = (candidate: BunServerLike): void => {
+    if (server !== undefined) return;
+    server = candidate;
+    for (const action of waiting.splice(0)) action(candidate);
+  };
+  const slot: ServerSlot = {
+    current: () => server,
+    whenKnown(action) {
+      if (server !== undefined) action(server);
+      else waiting.push(action);
+    },
+  };
+
+  const watcher = createCompletionWatcher();
+  // The binding needs the request table, which needs the engine: `markClosing` closes that loop.
+  let markClosing: (id: number) => void = () => {};
+  const binding = createBunBinding(slot, (id) => markClosing(id), () => watcher.dispose());
+  const engine = createEngine({ ...options, env: options.env ?? process.env }, binding);
+  const tracking = createRequestTracking(engine, watcher);
+  markClosing = (id) => tracking.markClosing(id);
+
+  const notDisposed = (): void => {
+    if (disposed) throw drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one with drain().");
+  };
+
+  return {
+    get signal() {
+      return engine.signal;
+    },
+    get phase() {
+      return engine.phase;
+    },
+    get stopped() {
+      return engine.stopped;
+    },
+    get track() {
+      return engine.track;
+    },
+    counts: () => engine.counts(),
+    msToDeadline: () => engine.msToDeadline(),
+    shutdown: (shutdownOptions) => engine.shutdown(shutdownOptions),
+    onShutdown: (name, hook, hookOptions) => engine.onShutdown(name, hook, hookOptions),
+    on: (event, listener) => engine.on(event, listener),
+    readiness: (request) => engine.readiness(request),
+    liveness: (request) => engine.liveness(request),
+    sse: (start, sseOptions) => engine.sse(start, sseOptions),
+    websocket: (socket, socketOptions) => engine.websocket(socket, socketOptions),
+    dispose(): void {
+      disposed = true;
+      engine.dispose();
+    },
+    wrap<O extends BunServeOptionsLike>(serveOptions: O): O {
+      notDisposed();
+      if (serveOptions === null || typeof serveOptions !== "object") {
+        throw drainError("ERR_DRAIN_INVALID_OPTION", "wrap() takes the options object you pass to Bun.serve ({ port, fetch, websocket }).");
+      }
+      wrapped = true;
+      const result: BunServeOptionsLike = { ...serveOptions };
+      if (typeof serveOptions.fetch === "function") result.fetch = tracking.wrapHandler(serveOptions.fetch, adopt);
+      if (serveOptions.routes !== undefined) {
+        result.routes = wrapRoutes(serveOptions.routes, (handler) => tracking.wrapHandler(handler, adopt));
+      }
+      if (serveOptions.websocket !== undefined) result.websocket = wrapWebSocketHandlers(engine, serveOptions.websocket);
+      return result as O;
+    },
+    attach(candidate: BunServerLike): void {
+      notDisposed();
+      if (candidate === null || typeof candidate !== "object" || typeof candidate.stop !== "function") {
+        throw drainError("ERR_DRAIN_INVALID_OPTION", "attach() takes the server Bun.serve() returned.");
+      }
+      if (server !== undefined && candidate !== server) {
+        throw drainError(
+          "ERR_DRAIN_ALREADY_ATTACHED",
+          "This drain is already attached to another Bun server. Create one drain() per Bun.serve call.",
+        );
+      }
+      if (!wrapped) {
+        // Without the wrapper drain sees no requests, would call the server drained at once and exit under them.
+        throw drainError(
+          "ERR_DRAIN_NOT_ATTACHED",
+          "No options were wrapped: pass the Bun.serve options through d.wrap() first, then attach the server.",
+        );
+      }
+      adopt(candidate);
+    },
+    get bun() {
+      return server === undefined ? undefined : { server };
+    },
+  };
+}

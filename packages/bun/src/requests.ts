@@ -1,0 +1,106 @@
+import type { Id } from "@drain/core";
+import type { Engine } from "@drain/engine";
+import type { BunServerLike } from "./bun-types.ts";
+import type { CompletionWatcher } from "./completion.ts";
+
+/** Per-request bookkeeping shared by the wrapped handlers and the command executor. */
+export interface RequestTracking {
+  /** Wrap a `fetch`-style handler so each request is tracked from its start to its response's end. */
+  wrapHandler<H extends (request: Request, server: never) => unknown>(handler: H, onServer: (server: BunServerLike) => void): H;
+  /** Remember that request `id` must answer with `Connection: close` (if its response has not gone out yet). */
+  markClosing(id: Id): void;
+}
+
+const SSE = "text/event-stream";
+
+/**
+ * Bun hides connections, so drain tracks requests: `open("request")` + `request()` at the start, and
+ * `responseEnd()` + `closed()` once Bun has written the response (see `completion.ts`).
+ */
+export function createRequestTracking(engine: Engine, watcher: CompletionWatcher): RequestTracking {
+  const closing = new Set<Id>();
+
+  const finish = (id: Id, isClosing: boolean): void => {
+    closing.delete(id);
+    engine.track.responseEnd(id, isClosing);
+    engine.track.closed(id);
+  };
+
+  /** The handler produced `result`: add `Connection: close` if asked, then watch for the end of the response. */
+  const settle = (server: BunServerLike, request: Request, id: Id, result: unknown): void => {
+    if (!(result instanceof Response)) {
+      // `undefined` after `server.upgrade(request)`: the request became a WebSocket (tracked by the websocket handlers).
+      closing.delete(id);
+      engine.track.upgrade(id);
+      engine.track.closed(id);
+      return;
+    }
+    const isClosing = closing.has(id) ? addConnectionClose(result) : saysClose(result);
+    // Bun's idle timeout (10 s by default) would cut a quiet event stream; SSE streams end through drain instead.
+    if (result.headers.get("content-type")?.startsWith(SSE) === true) server.timeout(request, 0);
+    watcher.watch(server, request, () => finish(id, isClosing));
+  };
+
+  const fail = (server: BunServerLike, request: Request, id: Id): void => {
+    // Bun answers a thrown handler with its error handler or a 500; that response ends like any other.
+    watcher.watch(server, request, () => finish(id, closing.has(id)));
+  };
+
+  return {
+    wrapHandler(handler, onServer) {
+      const wrapped = function (this: unknown, request: Request, server: BunServerLike): unknown {
+        onServer(server);
+        const id = engine.track.open("request");
+        engine.track.bind(request, id);
+        engine.track.request(id);
+        let result: unknown;
+        try {
+          result = handler.call(this, request, server as never);
+        } catch (error) {
+          fail(server, request, id);
+          throw error;
+        }
+        if (!isPromiseLike(result)) {
+          // Stay synchronous when the app is: Bun serves a synchronously returned Response on a faster path.
+          settle(server, request, id, result);
+          return result;
+        }
+        return Promise.resolve(result).then(
+          (value) => {
+            settle(server, request, id, value);
+            return value;
+          },
+          (error: unknown) => {
+            fail(server, request, id);
+            throw error;
+          },
+        );
+      };
+      return wrapped as unknown as typeof handler;
+    },
+    markClosing(id) {
+      closing.add(id);
+    },
+  };
+}
+
+/**
+ * Set `Connection: close` in place. Never rebuild the Response: a copy loses Bun's implicit content type.
+ * Returns whether the response now says close (immutable headers are left alone; `stop()` closes after it anyway).
+ */
+function addConnectionClose(response: Response): boolean {
+  try {
+    response.headers.set("connection", "close");
+    return true;
+  } catch {
+    return saysClose(response);
+  }
+}
+
+function saysClose(response: Response): boolean {
+  return response.headers.get("connection")?.toLowerCase().includes("close") === true;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
