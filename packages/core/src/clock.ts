@@ -35,7 +35,8 @@ function fire(state: State, entry: TimerEntry, now: number, out: Command[]): voi
   const entity = state.entities.get(entry.id);
   if (entity === undefined || !isLive(state, entry)) return;
   if (entry.tag === GRACE_EXPIRES) {
-    close(state, entry.id, entity.flags & RESPONDED_DURING_SHUTDOWN ? "after-response" : "idle", out);
+    const why = entity.state === "never-used" ? "never-used" : entity.flags & RESPONDED_DURING_SHUTDOWN ? "after-response" : "idle";
+    close(state, entry.id, why, out);
   } else if (entry.tag === WS_CLOSE_TIMEOUT) {
     destroy(state, entry.id, entity, "ws-close-timeout", out);
   } else {
@@ -49,7 +50,7 @@ function isLive(state: State, entry: TimerEntry): boolean {
   const entity = state.entities.get(entry.id);
   if (entity === undefined) return false;
   if (entry.tag === GRACE_EXPIRES) {
-    return entity.state === "idle" && entity.kind === "http1" && entity.last + state.options.keepAliveGraceMs === entry.at;
+    return (entity.state === "idle" || entity.state === "never-used") && entity.kind === "http1" && entity.last + state.options.keepAliveGraceMs === entry.at;
   }
   if (entry.tag === WS_CLOSE_TIMEOUT) return entity.kind === "ws";
   if (entry.tag === LAMEDUCK_TURN) return (entity.flags & FAREWELL_SENT) === 0;

@@ -1,4 +1,4 @@
-import { close, destroy, markClosing, sayGoodbye } from "./farewell.ts";
+import { close, destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { checkDrained } from "./phases.ts";
 import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, USED, type State } from "./state.ts";
 import { GRACE_EXPIRES } from "./timers.ts";
@@ -22,9 +22,14 @@ export function onOpen(state: State, input: OpenInput, out: Command[]): void {
     }
     return;
   }
-  state.entities.set(input.id, { ...entity });
+  const stored = { ...entity };
+  state.entities.set(input.id, stored);
+  // An HTTP/2 session that appears during the drain (its TLS handshake finished late) gets its GOAWAY at once.
+  if (state.phase === "drain" && input.kind === "http2") goaway(state, input.id, stored, out);
   if (state.phase === "drain" && input.kind === "http1" && state.options.capabilities.closeConnection) {
-    close(state, input.id, "never-used", out);
+    // Accepted just before the listener closed: its first request may be on its way, so it gets the grace too.
+    if (state.options.keepAliveGraceMs === 0) close(state, input.id, "never-used", out);
+    else state.timers.push({ at: state.now + state.options.keepAliveGraceMs, id: input.id, tag: GRACE_EXPIRES });
   }
 }
 

@@ -63,14 +63,31 @@ describe("graceful shutdown", () => {
   });
 
   it("closes a never-used connection (a browser preconnect) at once, and forgets it", () => {
-    const s0 = initial(nodeOptions());
+    const s0 = initial(nodeOptions({ keepAliveGraceMs: 1_000 }));
     const [s1] = step(s0, { type: "open", id: 1, kind: "http1", now: 0 });
-    const [s2, cmds] = step(s1, { ...SIGTERM, now: 100 });
+    const [s2, cmds] = step(s1, { ...SIGTERM, now: 5_000 });
     expect(cmds).toContainEqual({ type: "close", id: 1, why: "never-used" });
     // `close` is terminal: the core does not wait for the socket's `closed` to finish the drain.
     expect(reportOf(cmds).connections.closedNeverUsed).toBe(1);
     const [, after] = step(s2, { type: "closed", id: 1, now: 101 });
     expect(after).toEqual([]);
+  });
+
+  it("gives a connection opened within keepAliveGraceMs the grace: its first request may be on its way", () => {
+    // Under load the server may not have read a request the client sent just before the signal; closing the
+    // socket then would reset the client. So a fresh connection is treated like one that just finished a response.
+    const s0 = initial(nodeOptions({ keepAliveGraceMs: 1_000 }));
+    let [s, cmds] = feed(s0, [
+      { type: "open", id: 1, kind: "http1", now: 4_800 },
+      { type: "open", id: 2, kind: "http1", now: 4_900 },
+      { ...SIGTERM, now: 5_000 },
+    ]);
+    expect(ofType(cmds, "close")).toEqual([]);
+    expect(nextDeadline(s)).toBe(5_800);
+    [s, cmds] = step(s, { type: "request", id: 2, now: 5_001 });
+    expect(cmds).toEqual([{ type: "mark-closing", id: 2 }]);
+    [s, cmds] = step(s, { type: "tick", now: 5_800 });
+    expect(ofType(cmds, "close")).toEqual([{ type: "close", id: 1, why: "never-used" }]);
   });
 
   it("closes an idle connection whose last response ended longer ago than keepAliveGraceMs", () => {
@@ -268,5 +285,17 @@ describe("HTTP/2 session counts", () => {
       { type: "response-end", id: 1, closing: false, now: 2 },
     ]);
     expect(counts(s)).toMatchObject({ active: 0, idle: 1, requests: 0 });
+  });
+});
+
+describe("HTTP/2 sessions that appear during the drain", () => {
+  it("get their GOAWAY at once", () => {
+    const s0 = initial(nodeOptions());
+    const [s1] = feed(s0, [
+      { type: "open", id: 1, kind: "http1", now: 0 },
+      { ...SIGTERM, now: 10 },
+    ]);
+    const [, cmds] = step(s1, { type: "open", id: 2, kind: "http2", now: 20 });
+    expect(cmds).toEqual([{ type: "goaway", id: 2 }]);
   });
 });

@@ -118,7 +118,11 @@ function resolveCapabilities(value: unknown): Capabilities {
       throw drainError("ERR_DRAIN_INVALID_CAPABILITIES", `capabilities.${key} must be true or false, got ${describe(record[key])}.`);
     }
   }
+  if (record["reportsListenerClosed"] !== undefined && typeof record["reportsListenerClosed"] !== "boolean") {
+    throw drainError("ERR_DRAIN_INVALID_CAPABILITIES", `capabilities.reportsListenerClosed must be true, false or left out, got ${describe(record["reportsListenerClosed"])}.`);
+  }
   return {
+    reportsListenerClosed: record["reportsListenerClosed"] === true,
     closeConnection: record["closeConnection"] === true,
     forceConnection: record["forceConnection"] === true,
     seesNeverUsed: record["seesNeverUsed"] === true,

@@ -16,6 +16,7 @@ function enter(state: State, phase: Phase, now: number, out: Command[]): void {
 export function stopAccepting(state: State, out: Command[]): void {
   if (state.stoppedAccepting) return;
   state.stoppedAccepting = true;
+  state.listenerClosed = state.options.capabilities.reportsListenerClosed !== true;
   out.push({ type: "stop-accepting" });
 }
 
@@ -85,11 +86,11 @@ export function enterDrain(state: State, now: number, out: Command[]): void {
   for (const [id, entity] of state.entities) {
     switch (entity.kind) {
       case "http1":
-        if (entity.state === "never-used") {
-          if (capabilities.closeConnection) close(state, id, "never-used", out);
-        } else if (entity.state === "idle") {
+        if (entity.state === "never-used" || entity.state === "idle") {
+          // A connection that opened or finished a response within the grace may have a request on its way
+          // (its first one, for a fresh connection): it is closed when the grace ends, not under the client.
           if (!capabilities.closeConnection) break;
-          if (now - entity.last >= keepAliveGraceMs) close(state, id, "idle", out);
+          if (now - entity.last >= keepAliveGraceMs) close(state, id, entity.state === "idle" ? "idle" : "never-used", out);
           else state.timers.push({ at: entity.last + keepAliveGraceMs, id, tag: GRACE_EXPIRES });
         } else if (entity.state === "active") {
           markClosing(state, id, entity, out);
@@ -144,7 +145,7 @@ export function enterForce(state: State, now: number, why: "deadline" | "immedia
 
 /** The drain is over when nothing tracked is left. */
 export function checkDrained(state: State, now: number, out: Command[]): void {
-  if (state.phase === "drain" && state.entities.size === 0 && state.stoppedAccepting) enterCleanup(state, now, out);
+  if (state.phase === "drain" && state.entities.size === 0 && state.listenerClosed) enterCleanup(state, now, out);
 }
 
 function enterCleanup(state: State, now: number, out: Command[]): void {

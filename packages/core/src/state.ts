@@ -62,6 +62,8 @@ export interface State {
   budgetEnd: number;
   progressAt: number;
   stoppedAccepting: boolean;
+  /** The listener is really closed: no connection can turn up any more. */
+  listenerClosed: boolean;
   signalled: boolean;
   hooks: readonly HookSpec[];
   hookIndex: number;
@@ -99,6 +101,7 @@ export function initial(options: Options): State {
     budgetEnd: 0,
     progressAt: 0,
     stoppedAccepting: false,
+    listenerClosed: false,
     signalled: false,
     hooks: [],
     hookIndex: 0,

@@ -1,6 +1,6 @@
 import { advance } from "./clock.ts";
 import { onClosed, onOpen, onRequest, onResponseEnd, onStreamOpen, onUpgrade } from "./connections.ts";
-import { finishHook, requestShutdown } from "./phases.ts";
+import { checkDrained, finishHook, requestShutdown } from "./phases.ts";
 import type { State } from "./state.ts";
 import type { Command, Input } from "./types.ts";
 
@@ -49,6 +49,10 @@ export function step(state: State, input: Input): [State, readonly Command[]] {
       }
       break;
     }
+    case "listener-closed":
+      state.listenerClosed = true;
+      checkDrained(state, state.now, out);
+      break;
     case "tick":
       break;
   }

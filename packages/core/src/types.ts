@@ -38,6 +38,12 @@ export interface Capabilities {
   readonly goaway: boolean;
   /** A `Connection: close` header can be put on a response that has not started (all three). */
   readonly connectionClose: boolean;
+  /**
+   * The adapter closes the listener a moment after `stop-accepting` (so connections already waiting in the accept
+   * queue are taken and drained, not reset) and feeds `listener-closed` once it has; the drain does not end
+   * before that. Default false: the listener counts as closed when `stop-accepting` is carried out.
+   */
+  readonly reportsListenerClosed?: boolean;
 }
 
 /** A cleanup hook as the core sees it: a name, an order and a timeout. The function itself stays with the engine. */
@@ -112,6 +118,8 @@ export interface ShutdownInput {
   readonly hooks: readonly HookSpec[];
   readonly now: number;
 }
+/** The listener is really closed (only fed by adapters whose capabilities say `reportsListenerClosed`). */
+export interface ListenerClosedInput { readonly type: "listener-closed"; readonly now: number }
 /** Time passed; the caller feeds this when `nextDeadline` is reached. Any input moves time forward too. */
 export interface TickInput { readonly type: "tick"; readonly now: number }
 /** The running cleanup hook finished (`error` set when it threw or rejected). */
@@ -125,6 +133,7 @@ export type Input =
   | StreamOpenInput
   | ClosedInput
   | ShutdownInput
+  | ListenerClosedInput
   | TickInput
   | HookDoneInput;
 

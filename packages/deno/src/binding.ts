@@ -13,6 +13,8 @@ export const DENO_CAPABILITIES: Capabilities = {
   seesNeverUsed: false,
   goaway: false,
   connectionClose: true,
+  // shutdown() may wait for drain's own WebSocket closes (see startShutdown); the adapter says when it ran.
+  reportsListenerClosed: true,
 };
 
 /** The adapter's mutable side, shared by the binding, the handler wrapper, the WebSocket hold and `attach()`. */
@@ -25,11 +27,13 @@ export interface DenoState {
   /** Registered WebSockets neither closed nor given up on by the engine; `shutdown()` waits for them. */
   readonly sockets: Set<object>;
   disposed: boolean;
+  /** Tells the engine the listener is closed (wired to `engine.track.listenerClosed` once the engine exists). */
+  listenerClosed: () => void;
 }
 
 /** A fresh adapter state. */
 export function denoState(): DenoState {
-  return { server: undefined, stopRequested: false, shutdown: undefined, closing: new Set(), sockets: new Set(), disposed: false };
+  return { server: undefined, stopRequested: false, shutdown: undefined, closing: new Set(), sockets: new Set(), disposed: false, listenerClosed: () => {} };
 }
 
 /**
@@ -44,6 +48,8 @@ export function startShutdown(state: DenoState): void {
   if (server === undefined || !state.stopRequested || state.shutdown !== undefined || state.sockets.size > 0) return;
   // Rejects only when the app already closed the server itself: the listener is gone either way.
   state.shutdown = server.shutdown().catch(() => undefined);
+  // shutdown() closes the listener at once; the rest of it (in-flight responses) is what the core tracks.
+  state.listenerClosed();
 }
 
 /**

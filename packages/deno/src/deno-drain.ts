@@ -36,6 +36,7 @@ export interface DenoDrain extends Engine {
 export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain {
   const state = denoState();
   const engine = createEngine({ ...options, env: options.env ?? denoEnv(deno, ENV_KEYS) }, denoBinding(deno, state));
+  state.listenerClosed = () => engine.track.listenerClosed();
   const tracking = { track: engine.track, closing: state.closing, disposed: () => state.disposed };
   let wrapped = false;
 

@@ -185,6 +185,7 @@ describe("connections through the engine", () => {
     const errors: string[] = [];
     engine.on("error", ({ context }) => errors.push(context));
     engine.track.open("http1");
+    clock.advance(5_000); // older than the keep-alive grace: closed at once as never used
     const report = await engine.shutdown();
     expect(errors).toEqual(["fake stop-accepting", "fake close"]);
     expect(report.clean).toBe(true);

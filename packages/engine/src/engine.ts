@@ -154,6 +154,9 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
         execute(command);
         return;
       case "stop-accepting":
+        execute(command);
+        if (binding.capabilities.reportsListenerClosed !== true) emitter.emit("listener-closed", { at: clock.now() });
+        return;
       case "mark-closing":
       case "close":
       case "goaway":
@@ -253,6 +256,10 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     responseEnd: (id, closing) => feed({ type: "response-end", id, closing }),
     upgrade: (id) => feed({ type: "upgrade", id }),
     closed: (id) => feed({ type: "closed", id }),
+    listenerClosed: () => {
+      emitter.emit("listener-closed", { at: clock.now() });
+      feed({ type: "listener-closed" });
+    },
     bind: (request, id) => {
       requestIds.set(request, id);
     },

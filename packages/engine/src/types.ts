@@ -89,6 +89,8 @@ export interface HookOptions {
 /** Events the engine emits. */
 export interface EngineEvents {
   phase: { readonly phase: Phase; readonly at: number };
+  /** The listener is closed: from now on new connections are refused. */
+  "listener-closed": { readonly at: number };
   progress: { readonly counts: Counts; readonly msToDeadline: number };
   forced: { readonly id?: Id; readonly kind: string; readonly why: string };
   hook: HookReport;
@@ -146,6 +148,8 @@ export interface Tracker {
   upgrade(id: Id): void;
   /** `id` is gone. */
   closed(id: Id): void;
+  /** The listener is really closed (for adapters whose capabilities say `reportsListenerClosed`). */
+  listenerClosed(): void;
   /** Remember which connection a request object belongs to, so `sse()` and `websocket()` can find it. */
   bind(request: object, id: Id): void;
   /** The connection id a request object was bound to. */

@@ -20,6 +20,7 @@ function recordingTracker(): Tracker & { readonly calls: string[] } {
     responseEnd: (id, closing) => void calls.push(`response-end ${id} ${closing}`),
     upgrade: (id) => void calls.push(`upgrade ${id}`),
     closed: (id) => void calls.push(`closed ${id}`),
+    listenerClosed: () => void calls.push("listener-closed"),
     bind: () => undefined,
     idOf: () => undefined,
   };

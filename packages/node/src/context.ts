@@ -27,20 +27,32 @@ export class AdapterContext {
   }
 
   /** Track a newly seen socket (or replace the id of one that turned into an HTTP/2 session). */
-  open(raw: Socket, kind: "http1" | "http2"): Connection | undefined {
+  open(raw: Socket, kind: "http1" | "http2", init?: (connection: Connection) => void): Connection | undefined {
     const track = this.tracker();
     if (track === undefined) return undefined;
-    const id = this.#withEarlyCommands(() => track.open(kind), (newId) => this.table.create(raw, kind, newId));
+    const id = this.#withEarlyCommands(
+      () => track.open(kind),
+      (newId) => {
+        const connection = this.table.create(raw, kind, newId);
+        init?.(connection);
+      },
+    );
     return this.table.byId(id);
   }
 
   /** Re-open `connection` under a new kind: an accepted socket whose ALPN or preface made it an HTTP/2 session. */
-  reopen(connection: Connection, kind: "http1" | "http2"): void {
+  reopen(connection: Connection, kind: "http1" | "http2", init?: (connection: Connection) => void): void {
     const track = this.tracker();
     if (track === undefined) return;
     track.closed(connection.id);
     connection.kind = kind;
-    this.#withEarlyCommands(() => track.open(kind), (newId) => this.table.rekey(connection, newId));
+    this.#withEarlyCommands(
+      () => track.open(kind),
+      (newId) => {
+        this.table.rekey(connection, newId);
+        init?.(connection);
+      },
+    );
   }
 
   /** The connection is gone for good: tell the engine once. */
@@ -67,6 +79,7 @@ export class AdapterContext {
     } finally {
       this.#early = outer;
     }
+    // `register` completes the connection (its session, for HTTP/2) before any early command acts on it.
     register(id);
     for (const command of early) {
       if ("id" in command && command.id !== id) continue;

@@ -17,6 +17,8 @@ const CAPABILITIES = {
   seesNeverUsed: true,
   goaway: true,
   connectionClose: true,
+  // The listener closes after the current poll phase (see stopAccepting) and says so.
+  reportsListenerClosed: true,
 } as const;
 
 /**
@@ -43,7 +45,7 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
   }
   const { websockets, ...engineOptions } = options;
   const context = new AdapterContext();
-  context.run = createCommandRunner(context, () => stopAccepting(server));
+  context.run = createCommandRunner(context, () => stopAccepting(server, () => context.tracker()?.listenerClosed()));
   const binding: RuntimeBinding = {
     runtime: "node",
     capabilities: CAPABILITIES,
@@ -117,7 +119,38 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
  * `server.close()` is still the call made (it also stops Node's header-timeout timer and, on Node 24, closes HTTP/2
  * sessions gracefully); only the sweep it starts with is skipped for this one call.
  */
-function stopAccepting(server: DrainableServer): void {
+/** Enough loop turns for a full default accept backlog (511), with room to spare. */
+const MAX_BACKLOG_TURNS = 2048;
+
+/**
+ * Connections whose handshake the kernel already completed wait in the accept backlog, and closing the listener
+ * resets every one of them: clients that just connected and sent a request would see ECONNRESET. Node takes one
+ * connection from the backlog per event-loop turn (measured on Node 20 and 24), so the listener stays open while
+ * each turn still brings a new connection, and closes after the first turn that brings none. The connections
+ * taken meanwhile are drained like any other (served with `Connection: close`, or closed after the grace).
+ */
+function stopAccepting(server: DrainableServer, closed: () => void): void {
+  let accepted = 0;
+  const count = (): void => {
+    accepted++;
+  };
+  server.on("connection", count);
+  let seen = -1;
+  let turns = 0;
+  const check = (): void => {
+    if (accepted !== seen && turns++ < MAX_BACKLOG_TURNS) {
+      seen = accepted;
+      setImmediate(check);
+      return;
+    }
+    server.off("connection", count);
+    closeListener(server);
+    closed();
+  };
+  setImmediate(check);
+}
+
+function closeListener(server: DrainableServer): void {
   if (!server.listening) return;
   const target = server as unknown as Record<string, unknown>;
   const own = Object.getOwnPropertyDescriptor(target, "closeIdleConnections");

@@ -11,15 +11,20 @@ export function onSession(context: AdapterContext, session: ServerHttp2Session):
   if (context.tracker() === undefined) return;
   // session.socket is a proxy, not the accepted socket (runtime notes E13); its address finds the raw one.
   const socket = session.socket as Socket;
+  // The session is attached before the core can answer the open (a session opened during the drain gets GOAWAY at once).
+  const withSession = (opened: Connection): void => {
+    opened.session = session;
+    context.table.link(session, opened);
+  };
   let connection = context.table.find(session) ?? context.table.find(socket);
   if (connection === undefined) {
-    connection = context.open(socket, "http2");
+    connection = context.open(socket, "http2", withSession);
     if (connection === undefined) return;
   } else if (connection.kind !== "http2") {
-    context.reopen(connection, "http2");
+    context.reopen(connection, "http2", withSession);
+  } else {
+    withSession(connection);
   }
-  connection.session = session;
-  context.table.link(session, connection);
   const tracked = connection;
   context.listeners.on(session, "close", () => context.gone(tracked), { once: true });
 }

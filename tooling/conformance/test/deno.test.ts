@@ -1,0 +1,4 @@
+import { defineConformance } from "../src/suite.ts";
+import { deno } from "../src/targets.ts";
+
+defineConformance(deno);
