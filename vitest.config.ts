@@ -25,6 +25,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: "e2e",
+          // Whole systems: a real browser against the demo, a rolling restart behind HAProxy. Each installs its
+          // Debian packages when missing (tooling/vitest/debian.ts).
+          include: ["apps/*/test/**/*.test.ts", "tooling/bench/test/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+          retry: 0,
+          sequence: { concurrent: false },
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

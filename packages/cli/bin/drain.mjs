@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+console.error("drain: not built yet");
+process.exit(2);
