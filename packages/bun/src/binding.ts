@@ -1,6 +1,8 @@
 import type { Capabilities } from "@drain/core";
 import type { ConnectionCommand, RuntimeBinding, SignalName } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
+import { serveControl } from "./control-listener.ts";
+import { notifySupervisor } from "./systemd-notify.ts";
 
 /**
  * What Bun lets an adapter do. No per-connection handle exists, so closing and forcing go through
@@ -55,6 +57,8 @@ export function createBunBinding(slot: ServerSlot, markClosing: (id: number) => 
       process.exit(code);
     },
     dispose,
+    serveControl,
+    notifySupervisor,
     async finish(): Promise<void> {
       // Sockets that connected but never sent a request are invisible to drain and keep `stop()` pending;
       // the forced stop releases them (a no-op when everything is already closed).

@@ -11,7 +11,17 @@ export type DrainErrorCode =
   | "ERR_DRAIN_ALREADY_ATTACHED"
   | "ERR_DRAIN_NOT_ATTACHED"
   | "ERR_DRAIN_DISPOSED"
-  | "ERR_DRAIN_INVALID_HOOK";
+  | "ERR_DRAIN_INVALID_HOOK"
+  /** The control endpoint could not listen: its socket path or port is taken by another live process. */
+  | "ERR_DRAIN_CONTROL_IN_USE"
+  /** Answers of the control endpoint (in its JSON error body): what the request did wrong. */
+  | "ERR_DRAIN_CONTROL_BAD_REQUEST"
+  | "ERR_DRAIN_CONTROL_UNAUTHORIZED"
+  | "ERR_DRAIN_CONTROL_FORBIDDEN"
+  | "ERR_DRAIN_CONTROL_NOT_FOUND"
+  | "ERR_DRAIN_CONTROL_METHOD_NOT_ALLOWED"
+  | "ERR_DRAIN_CONTROL_TOO_LARGE"
+  | "ERR_DRAIN_CONTROL_RATE_LIMITED";
 
 /** An error drain raises for a mistake the caller can fix. `code` is stable; the message says what to do. */
 export interface DrainError extends Error {

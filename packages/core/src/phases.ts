@@ -40,9 +40,10 @@ export function requestShutdown(state: State, input: ShutdownInput, out: Command
       .sort((a, b) => a.hook.order - b.hook.order || a.index - b.index)
       .map(({ hook }) => hook);
     const hookTime = state.hooks.reduce((sum, hook) => sum + hook.timeoutMs, 0);
-    state.budgetEnd = now + options.timeoutMs;
+    const timeoutMs = budgetOf(input, options.timeoutMs);
+    state.budgetEnd = now + timeoutMs;
     // Keep back time for the hooks at the end of the budget, but never more than half of what the drain would get.
-    const reserve = Math.min(options.cleanupMs, hookTime, (options.timeoutMs - options.notifyMs) / 2);
+    const reserve = Math.max(0, Math.min(options.cleanupMs, hookTime, (timeoutMs - options.notifyMs) / 2));
     state.forceAt = state.budgetEnd - reserve;
     if (input.mode === "immediate") return enterForce(state, now, "immediate", out);
     if (options.notifyMs > 0) return enterNotify(state, now, out);
@@ -60,6 +61,12 @@ export function requestShutdown(state: State, input: ShutdownInput, out: Command
     skipRemainingHooks(state, now);
     return enterStopped(state, now, out);
   }
+}
+
+/** The request's own budget when it brings a usable one; anything else falls back to the configured budget. */
+function budgetOf(input: ShutdownInput, configured: number): number {
+  const own = input.timeoutMs;
+  return typeof own === "number" && own >= 0 && Number.isFinite(own) ? own : configured;
 }
 
 function enterNotify(state: State, now: number, out: Command[]): void {

@@ -116,6 +116,11 @@ export interface ShutdownInput {
   readonly reason: string;
   readonly seed: number;
   readonly hooks: readonly HookSpec[];
+  /**
+   * This shutdown's budget, from now to stopped, instead of `options.timeoutMs` (the control endpoint's
+   * `POST /shutdown {"timeoutMs": …}`). A finite number ≥ 0; notify is cut short when it would not fit.
+   */
+  readonly timeoutMs?: number;
   readonly now: number;
 }
 /** The listener is really closed (only fed by adapters whose capabilities say `reportsListenerClosed`). */

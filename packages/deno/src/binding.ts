@@ -1,5 +1,7 @@
 import type { Capabilities, Id } from "@drain/core";
 import type { ConnectionCommand, RuntimeBinding } from "@drain/engine";
+import { serveControl } from "./control-listener.ts";
+import { notifySupervisor } from "./systemd-notify.ts";
 import type { DenoApi, HttpServer } from "./deno-api.ts";
 
 /**
@@ -95,6 +97,8 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
     exit(code: number): void {
       deno.exit(code);
     },
+    serveControl,
+    notifySupervisor,
     dispose(): void {
       // Wrapped handlers keep serving, untracked: the server outlives its drain.
       state.disposed = true;

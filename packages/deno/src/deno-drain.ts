@@ -8,7 +8,7 @@ import { trackHandler } from "./track-handler.ts";
 import { holdWebSocket } from "./websocket-hold.ts";
 
 /** Environment variables drain reads for its defaults (only when the app granted `--allow-env` for them). */
-const ENV_KEYS: readonly string[] = ["KUBERNETES_SERVICE_HOST"];
+const ENV_KEYS: readonly string[] = ["KUBERNETES_SERVICE_HOST", "NOTIFY_SOCKET"];
 
 /** A drain bound to one `Deno.serve` server: the engine, plus the two calls that connect it. */
 export interface DenoDrain extends Engine {

@@ -1,8 +1,10 @@
 import { drainError, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
+import { resolveControlOptions } from "./control/options.ts";
+import type { ControlSettings } from "./control/types.ts";
 import type { DrainOptions, ExitPolicy, Logger, SignalName } from "./types.ts";
 
 /** The engine's own option keys; the rest belong to the core and are checked there. */
-const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env"] as const;
+const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control"] as const;
 const SIGNALS: readonly SignalName[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
 const MODES: readonly Mode[] = ["graceful", "lameduck", "immediate"];
 
@@ -15,6 +17,9 @@ export interface EngineSettings {
   readonly exit: Required<ExitPolicy> | false;
   readonly logger: Logger | false;
   readonly mode: Mode;
+  readonly control: ControlSettings | undefined;
+  /** systemd's notification socket (`NOTIFY_SOCKET` in `env`), when the process runs under it. */
+  readonly notifySocket: string | undefined;
 }
 
 /** Validate every option at start-up; a mistake throws a DrainError with a stable code before anything listens. */
@@ -22,7 +27,7 @@ export function resolveEngineOptions(options: DrainOptions, capabilities: Capabi
   if (options === null || typeof options !== "object") {
     throw drainError("ERR_DRAIN_INVALID_OPTION", "drain options must be an object, for example drain(server, { timeoutMs: 10_000 }).");
   }
-  const { signals, exit, logger, mode, env, ...coreOptions } = options;
+  const { signals, exit, logger, mode, env, control, ...coreOptions } = options;
   const underKubernetes = typeof env?.["KUBERNETES_SERVICE_HOST"] === "string" && env["KUBERNETES_SERVICE_HOST"] !== "";
   const notifyDefault = underKubernetes && coreOptions.notifyMs === undefined ? { notifyMs: KUBERNETES_NOTIFY_MS } : {};
   const core = resolveOptions({ ...notifyDefault, ...coreOptions, capabilities }, ENGINE_KEYS);
@@ -32,6 +37,8 @@ export function resolveEngineOptions(options: DrainOptions, capabilities: Capabi
     exit: resolveExit(exit),
     logger: resolveLogger(logger),
     mode: resolveMode(mode),
+    control: resolveControlOptions(control),
+    notifySocket: typeof env?.["NOTIFY_SOCKET"] === "string" && env["NOTIFY_SOCKET"] !== "" ? env["NOTIFY_SOCKET"] : undefined,
   };
 }
 

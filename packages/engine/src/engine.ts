@@ -10,6 +10,9 @@ import {
   type Mode,
   type Report,
 } from "@drain/core";
+import { createControlHandler } from "./control/handler.ts";
+import { SupervisorNotifier } from "./control/systemd-notify.ts";
+import type { ControlListener, ControlSource } from "./control/types.ts";
 import { Emitter } from "./emitter.ts";
 import { resolveEngineOptions } from "./engine-options.ts";
 import { HookRegistry } from "./hooks.ts";
@@ -32,6 +35,16 @@ const realClock: EngineClock = {
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/** The longest budget a single shutdown may ask for (a day, as for the configured one). */
+const MAX_SHUTDOWN_TIMEOUT_MS = 86_400_000;
+
+/** This process's id on Node, Bun and Deno (all three have `process.pid`; Deno also `Deno.pid`), or 0. */
+function processId(): number {
+  const scope = globalThis as { process?: { pid?: unknown }; Deno?: { pid?: unknown } };
+  const pid = scope.process?.pid ?? scope.Deno?.pid;
+  return typeof pid === "number" ? pid : 0;
+}
+
 type InputWithoutNow = Input extends infer I ? (I extends Input ? Omit<I, "now"> : never) : never;
 
 /**
@@ -50,6 +63,9 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     throw drainError("ERR_DRAIN_INVALID_OPTION", "createEngine needs a runtime binding; use the adapter for your runtime (@drain/node, @drain/bun or @drain/deno).");
   }
   const settings = resolveEngineOptions(options, binding.capabilities);
+  if (settings.control !== undefined && typeof binding.serveControl !== "function") {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `the ${binding.runtime} adapter has no control endpoint; leave out the control option or use @drain/node, @drain/bun or @drain/deno.`);
+  }
   const state = initial(settings.core);
   const log = settings.logger;
   const emitter = new Emitter<EngineEvents>((error) => reportError(error, "event listener"));
@@ -62,6 +78,9 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   let timerAt: number | undefined;
   let hookReportsSeen = 0;
   let runningHook: AbortController | undefined;
+  let finalReport: Report | undefined;
+  let control: ControlListener | undefined;
+  let controlClosed: Promise<void> | undefined;
   const queue: Input[] = [];
   let feeding = false;
 
@@ -84,6 +103,12 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     error: reportError,
   });
   const websockets = new WebSocketRegistry(reportError);
+  const supervisor = new SupervisorNotifier(
+    settings.notifySocket,
+    binding.notifySupervisor?.bind(binding),
+    () => state.budgetEnd - clock.now(),
+    (error) => reportError(error, "notifying systemd"),
+  );
 
   /** Feed one input. Commands can cause inputs (ending a stream closes it): those queue up and run in order. */
   function feed(input: InputWithoutNow): void {
@@ -129,6 +154,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     switch (command.type) {
       case "phase": {
         emitter.emit("phase", { phase: command.phase, at: command.at });
+        supervisor.phase(command.phase);
         const line = phaseLine(command.phase, state.reason, msToDeadline());
         if (log && line !== undefined) log.info(line);
         return;
@@ -167,6 +193,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
         return;
       case "progress":
         emitter.emit("progress", { counts: command.counts, msToDeadline: command.msToDeadline });
+        supervisor.progress();
         if (log) log.info(progressLine(command.counts, command.msToDeadline));
         return;
       case "stopped":
@@ -198,6 +225,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
 
   async function finish(report: Report): Promise<void> {
     emitHookReports();
+    finalReport = report;
     emitter.emit("report", report);
     if (log) (report.clean ? log.info : log.warn)(summaryLine(report));
     stopListeningToSignals();
@@ -207,6 +235,8 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     } catch (error) {
       reportError(error, `${binding.runtime} finish`);
     }
+    // Last of all: the control listener, once the report line of every POST /shutdown has been written.
+    if (control !== undefined) await closeControl();
     if (settings.exit !== false) {
       const code = report.clean ? settings.exit.clean : settings.exit.forced;
       // Let code awaiting the report run first.
@@ -219,15 +249,20 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     return state.phase === "notify" || state.phase === "drain" ? state.forceAt - clock.now() : undefined;
   }
 
-  function shutdown(request: { readonly mode?: Mode; readonly reason?: string } = {}): Promise<Report> {
+  function shutdown(request: { readonly mode?: Mode; readonly reason?: string; readonly timeoutMs?: number } = {}): Promise<Report> {
     const mode = request.mode ?? settings.mode;
     if (mode !== "graceful" && mode !== "lameduck" && mode !== "immediate") {
       return Promise.reject(drainError("ERR_DRAIN_INVALID_MODE", `mode must be graceful, lameduck or immediate, got ${String(mode)}.`));
     }
+    const { timeoutMs } = request;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0) || timeoutMs > MAX_SHUTDOWN_TIMEOUT_MS)) {
+      return Promise.reject(drainError("ERR_DRAIN_INVALID_DURATION", `shutdown timeoutMs must be a number of milliseconds from 0 to ${MAX_SHUTDOWN_TIMEOUT_MS}, got ${String(timeoutMs)}.`));
+    }
     if (disposed) return Promise.reject(drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one to shut down with it."));
     const reason = request.reason ?? "shutdown requested";
     if (state.phase !== "serving" && log) log.warn(`drain: ${reason} again: forcing`);
-    feed({ type: "shutdown", mode, reason, seed: Math.floor(Math.random() * 0x100000000), hooks: hooks.specs() });
+    const seed = Math.floor(Math.random() * 0x100000000);
+    feed({ type: "shutdown", mode, reason, seed, hooks: hooks.specs(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     return stopped;
   }
 
@@ -244,6 +279,66 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
         reportError(error, "removing a signal listener");
       }
     }
+  }
+
+  /** What the control endpoint reads from this engine and asks of it. */
+  const controlSource: ControlSource = {
+    runtime: binding.runtime,
+    pid: processId(),
+    now: () => clock.now(),
+    phase: () => state.phase,
+    mode: () => (state.phase === "serving" ? settings.mode : state.mode),
+    counts: () => countsOf(state),
+    msToDeadline,
+    totals: () => ({
+      requestsDuringShutdown: state.stats.requestsDuringShutdown,
+      forced: state.stats.forced + state.stats.sseForced + state.stats.wsForced,
+    }),
+    report: () => finalReport,
+    shutdown: (request) => {
+      shutdown(request).catch((error: unknown) => reportError(error, "control shutdown"));
+    },
+    onPhase: (listener) => emitter.on("phase", ({ phase }) => listener(phase)),
+    onProgress: (listener) => emitter.on("progress", listener),
+    onReport: (listener) => emitter.on("report", listener),
+    audit: (event) => {
+      emitter.emit("audit", event);
+      // Shutdowns and refusals are worth a line; status and metrics polls are not.
+      if (log && (event.action === "shutdown" || event.status >= 400)) {
+        log.info(`drain: control ${event.action} from ${event.peer.address}: ${event.result} (${event.status})`);
+      }
+    },
+  };
+
+  function startControl(): void {
+    if (settings.control === undefined || binding.serveControl === undefined) return;
+    const { endpoint } = settings.control;
+    const handler = createControlHandler(settings.control, controlSource);
+    try {
+      // A runtime that binds synchronously reports from inside drain(): the app's listeners, added right
+      // after drain() returns, must still hear it.
+      control = binding.serveControl(endpoint, handler, {
+        listening: (address) =>
+          queueMicrotask(() => {
+            if (log) log.info(`drain: control endpoint on ${address}`);
+            emitter.emit("control", { address });
+          }),
+        failed: (error) => queueMicrotask(() => reportError(error, "control endpoint")),
+      });
+    } catch (error) {
+      queueMicrotask(() => reportError(error, "control endpoint"));
+    }
+  }
+
+  function closeControl(): Promise<void> {
+    controlClosed ??= (async (): Promise<void> => {
+      try {
+        await control?.close();
+      } catch (error) {
+        reportError(error, "closing the control endpoint");
+      }
+    })();
+    return controlClosed;
   }
 
   const track: Tracker = {
@@ -266,6 +361,8 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     idOf: (request) => requestIds.get(request),
   };
 
+  startControl();
+
   return {
     signal: shutdownController.signal,
     get phase() {
@@ -281,19 +378,12 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     liveness: () => livenessResponse(state.phase),
     sse: (start, sseOptions) => sse.create(start, sseOptions),
     websocket: (socket, wsOptions) => {
-      const id = nextId++;
-      websockets.add(id, socket);
       const conn = wsOptions?.request === undefined ? undefined : requestIds.get(wsOptions.request);
-      feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn });
-      let closed = false;
-      return {
-        closed: () => {
-          if (closed) return;
-          closed = true;
-          websockets.delete(id);
-          feed({ type: "closed", id });
-        },
-      };
+      return websockets.register(socket, {
+        allocate: () => nextId++,
+        opened: (id) => feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn }),
+        closed: (id) => feed({ type: "closed", id }),
+      });
     },
     track,
     dispose: () => {
@@ -303,6 +393,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
       if (timer !== undefined) clock.clearTimer(timer);
       timer = undefined;
       runningHook?.abort();
+      void closeControl();
       emitter.clear();
       try {
         binding.dispose?.();

@@ -97,6 +97,7 @@ export class SseRegistry {
     const stream: SseStream = {
       send: (message: SseMessage) => write(formatMessage(message)),
       comment: (text: string) => write(formatComment(text)),
+      write: (text: string) => write(text),
       close: () => finish("close"),
       signal: abort.signal,
       lastEventId: lastEventIdOf(options.request),

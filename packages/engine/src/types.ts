@@ -14,6 +14,7 @@ import type {
   Report,
   StopAcceptingCommand,
 } from "@drain/core";
+import type { ControlAudit, ControlEndpoint, ControlHandler, ControlListener, ControlListenerEvents, ControlOptions } from "./control/types.ts";
 
 /** The connection commands an adapter carries out. SSE and WebSocket commands stay in the engine. */
 export type ConnectionCommand =
@@ -45,6 +46,17 @@ export interface RuntimeBinding {
   finish?(report: Report): void | Promise<void>;
   /** Remove every listener and wrapper the adapter added. Called by `engine.dispose()`. */
   dispose?(): void;
+  /**
+   * Start the control endpoint's listener (only called when the `control` option is set; an adapter without
+   * it rejects that option). Its connections are not the drained server's: they are neither tracked nor drained.
+   * The engine closes it last, after the report line was written.
+   */
+  serveControl?(endpoint: ControlEndpoint, handler: ControlHandler, events: ControlListenerEvents): ControlListener;
+  /**
+   * Send one sd_notify message (`KEY=VALUE` lines) to the systemd socket `socket` (from `NOTIFY_SOCKET`). Only
+   * called when that variable is set. A rejection is reported once, after which nothing more is sent.
+   */
+  notifySupervisor?(socket: string, message: string): void | Promise<void>;
 }
 
 /** Any logger with these three methods fits (console, pino, …). */
@@ -74,6 +86,11 @@ export interface DrainOptions extends Omit<CoreOptions, "capabilities"> {
   readonly mode?: Mode;
   /** Environment read for defaults (`KUBERNETES_SERVICE_HOST` makes `notifyMs` default to 5 s). Adapters pass their runtime's env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * A local control endpoint (`GET /status`, `GET /metrics`, `POST /shutdown` answering until the shutdown is done)
+   * on a Unix socket or a loopback TCP port, for supervisors and `drain stop --wait`. Off by default.
+   */
+  readonly control?: ControlOptions;
 }
 
 /** Cleanup hook function: gets an AbortSignal that fires at its timeout. */
@@ -96,6 +113,10 @@ export interface EngineEvents {
   hook: HookReport;
   report: Report;
   error: { readonly error: unknown; readonly context: string };
+  /** The control endpoint listens at `address` (`unix:/path` or `http://127.0.0.1:port`). */
+  control: { readonly address: string };
+  /** One control request: who, what, and how it was answered. */
+  audit: ControlAudit;
 }
 
 /** One SSE message. `data` may hold newlines; each becomes its own `data:` line. */
@@ -112,6 +133,8 @@ export interface SseStream {
   send(message: SseMessage): boolean;
   /** Write a comment line (`: text`), for keep-alives. */
   comment(text: string): boolean;
+  /** Write raw text as it is (the caller frames it). For framework helpers whose API has a raw `write`. */
+  write(text: string): boolean;
   /** End the stream cleanly. */
   close(): void;
   /** Aborts when the stream ends for any reason: client gone, drain, close. */
@@ -167,10 +190,11 @@ export interface Engine {
   /** Milliseconds left until whatever remains is forced; `undefined` while serving. */
   msToDeadline(): number | undefined;
   /**
-   * Start the shutdown (a second call while one runs escalates to `immediate`).
+   * Start the shutdown (a second call while one runs escalates to `immediate`). `timeoutMs` replaces the
+   * configured budget for this shutdown: whatever remains that long from now is forced.
    * Resolves with the final report once everything is stopped; never rejects.
    */
-  shutdown(options?: { readonly mode?: Mode; readonly reason?: string }): Promise<Report>;
+  shutdown(options?: { readonly mode?: Mode; readonly reason?: string; readonly timeoutMs?: number }): Promise<Report>;
   /** Resolves with the final report, however the shutdown was started. */
   readonly stopped: Promise<Report>;
   /** Register a cleanup hook; returns the function that removes it. */

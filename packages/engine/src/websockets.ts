@@ -4,9 +4,23 @@ import type { ClosableSocket } from "./types.ts";
 /** RFC 6455 limits a close reason to 123 bytes; this one says why in plain words. */
 const CLOSE_REASON = "server shutting down";
 
+/** What registering a socket gives back: call `closed()` once the socket has closed (extra calls do nothing). */
+export interface WebSocketRegistration {
+  closed(): void;
+}
+
+/** The engine's side of a registration: an id for the socket, and the inputs it feeds the core. */
+export interface WebSocketHost {
+  allocate(): Id;
+  opened(id: Id): void;
+  closed(id: Id): void;
+}
+
 /** WebSockets the engine will close with 1001 on drain and terminate at the close-handshake timeout. */
 export class WebSocketRegistry {
   readonly #sockets = new Map<Id, ClosableSocket>();
+  /** One registration per socket object: an adapter and a framework wrapper may both register the same socket. */
+  readonly #registrations = new WeakMap<ClosableSocket, WebSocketRegistration>();
   readonly #onError: (error: unknown, context: string) => void;
 
   constructor(onError: (error: unknown, context: string) => void) {
@@ -21,12 +35,29 @@ export class WebSocketRegistry {
     return this.#sockets.size;
   }
 
-  add(id: Id, socket: ClosableSocket): void {
+  /**
+   * Register `socket` once. Registering the same object again (say `@drain/bun`'s `websocket` handlers and
+   * `@drain/hono`'s `upgradeWebSocket` wrapper) returns the first registration, so it is counted and closed once.
+   */
+  register(socket: ClosableSocket, host: WebSocketHost): WebSocketRegistration {
+    const known = this.#registrations.get(socket);
+    if (known !== undefined) return known;
+    const id = host.allocate();
+    let closed = false;
+    const registration: WebSocketRegistration = {
+      closed: () => {
+        if (closed) return;
+        closed = true;
+        this.#sockets.delete(id);
+        this.#registrations.delete(socket);
+        host.closed(id);
+      },
+    };
     this.#sockets.set(id, socket);
-  }
-
-  delete(id: Id): void {
-    this.#sockets.delete(id);
+    this.#registrations.set(socket, registration);
+    // Last: during a drain the core answers at once with close-ws, which needs the socket in the table.
+    host.opened(id);
+    return registration;
   }
 
   /** Start the close handshake with 1001 Going Away. */

@@ -2,6 +2,8 @@ import { drainError } from "@drain/core";
 import { createEngine, type ClosableSocket, type RuntimeBinding, type SseOptions, type SseStream } from "@drain/engine";
 import { attach } from "./attach.ts";
 import { createCommandRunner } from "./commands.ts";
+import { serveControl } from "./control-listener.ts";
+import { notifySupervisor } from "./systemd-notify.ts";
 import { AdapterContext } from "./context.ts";
 import { assertNodeServer } from "./guard.ts";
 import { bridgeSse, registerWebSocket, registerWebSocketServer } from "./helpers.ts";
@@ -61,6 +63,8 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
       // Nothing tracked should remain; anything that does would keep the process (or a test) alive.
       for (const connection of context.table.all()) context.run({ type: "destroy", id: connection.id, why: "deadline" });
     },
+    serveControl,
+    notifySupervisor,
     dispose() {
       context.disposed = true;
       context.listeners.clear();

@@ -4,6 +4,7 @@
  */
 import { describe } from "vitest";
 import { connectionCases } from "./cases/connections.ts";
+import { CONTROL_TARGETS, controlCases } from "./cases/control.ts";
 import { http2Cases } from "./cases/http2.ts";
 import { lifecycleCases } from "./cases/lifecycle.ts";
 import { sseCases, webSocketCases } from "./cases/streams.ts";
@@ -33,5 +34,6 @@ export function defineConformance(target: Target): void {
     }
     if (target.http2) describe("HTTP/2 sessions", () => http2Cases(target));
     describe("lifecycle", () => lifecycleCases(target));
+    if (CONTROL_TARGETS.includes(target.name)) describe("control endpoint", () => controlCases(target));
   });
 }

@@ -1,5 +1,6 @@
 import type { Capabilities } from "@drain/core";
 import type { EngineClock } from "../engine.ts";
+import type { ControlEndpoint, ControlHandler, ControlListenerEvents } from "../control/types.ts";
 import type { ConnectionCommand, Logger, RuntimeBinding, SignalName } from "../types.ts";
 
 /** A clock whose time moves only when a test says so; timers fire in order as it moves. */
@@ -56,8 +57,12 @@ export class FakeRuntime implements RuntimeBinding {
   readonly executed: ConnectionCommand[] = [];
   readonly signalListeners = new Map<SignalName, Set<() => void>>();
   readonly exits: number[] = [];
+  /** The order of the last steps of a shutdown: `finish`, `control-closed`, `exit`. */
+  readonly order: string[] = [];
   finished = 0;
   disposed = 0;
+  /** What `serveControl` was handed, once the engine started a control endpoint. */
+  control: { endpoint: ControlEndpoint; handler: ControlHandler; events: ControlListenerEvents; closed: number } | undefined;
 
   constructor(capabilities: Capabilities = ALL_CAPABILITIES) {
     this.capabilities = capabilities;
@@ -86,15 +91,37 @@ export class FakeRuntime implements RuntimeBinding {
   }
 
   exit(code: number): void {
+    this.order.push("exit");
     this.exits.push(code);
   }
 
   finish(): void {
+    this.order.push("finish");
     this.finished++;
   }
 
   dispose(): void {
     this.disposed++;
+  }
+
+  /** sd_notify messages sent, as `socket: message`. */
+  readonly notifications: string[] = [];
+
+  notifySupervisor(socket: string, message: string): void {
+    this.notifications.push(`${socket}: ${message}`);
+  }
+
+  serveControl(endpoint: ControlEndpoint, handler: ControlHandler, events: ControlListenerEvents): { close(): Promise<void> } {
+    const control = { endpoint, handler, events, closed: 0 };
+    this.control = control;
+    events.listening(endpoint.transport === "unix" ? `unix:${endpoint.path}` : `http://${endpoint.host}:${endpoint.port}`);
+    return {
+      close: () => {
+        control.closed++;
+        this.order.push("control-closed");
+        return Promise.resolve();
+      },
+    };
   }
 }
 

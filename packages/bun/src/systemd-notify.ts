@@ -1,0 +1,28 @@
+/** The parts of `Bun.spawn` this uses (typed here so the package needs no `@types/bun`). */
+interface BunSpawnApi {
+  spawn(command: string[], options: { env: Record<string, string | undefined>; stdio: ["ignore", "ignore", "ignore"] }): { readonly exited: Promise<number>; unref(): void };
+}
+
+/**
+ * Send one sd_notify message on Bun. Bun has no AF_UNIX datagram socket (`Bun.udpSocket` ignores a `unix` path
+ * and binds UDP, `node:dgram` knows only udp4/udp6; measured on Bun 1.4.5), so the message goes through the
+ * `systemd-notify` binary, whose messages systemd accepts only with `NotifyAccess=all` in the unit.
+ *
+ * @example
+ * ```ts
+ * await notifySupervisor(process.env.NOTIFY_SOCKET, "STOPPING=1");
+ * ```
+ */
+export async function notifySupervisor(socket: string, message: string): Promise<void> {
+  const scope = globalThis as unknown as { Bun: BunSpawnApi; process: { env: Record<string, string | undefined> } };
+  let child: ReturnType<BunSpawnApi["spawn"]>;
+  try {
+    child = scope.Bun.spawn(["systemd-notify", ...message.split("\n")], { env: { ...scope.process.env, NOTIFY_SOCKET: socket }, stdio: ["ignore", "ignore", "ignore"] });
+  } catch {
+    throw new Error("systemd-notify is not installed, so systemd was not told STOPPING=1; install systemd or unset NOTIFY_SOCKET.");
+  }
+  // Never what keeps a finished process alive.
+  child.unref();
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`systemd-notify exited with ${code}; give the unit NotifyAccess=all so systemd accepts its messages.`);
+}

@@ -1,0 +1,121 @@
+import type { DrainErrorCode } from "@drain/core";
+import { hasBearer } from "./auth.ts";
+import { parseShutdownBody, readBody } from "./body.ts";
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./metrics.ts";
+import { isLoopbackHost, isLoopbackPeer } from "./peer.ts";
+import { progressStream } from "./progress-stream.ts";
+import { TokenBucket } from "./rate-limit.ts";
+import { errorResponse, json, ndjson, text } from "./responses.ts";
+import type { ControlHandler, ControlPeer, ControlSettings, ControlSource } from "./types.ts";
+
+/** The routes and the one method each answers. */
+const ROUTES: Readonly<Record<string, { readonly method: string; readonly action: string }>> = {
+  "/status": { method: "GET", action: "status" },
+  "/metrics": { method: "GET", action: "metrics" },
+  "/shutdown": { method: "POST", action: "shutdown" },
+};
+
+/**
+ * The control endpoint as a web handler: `GET /status`, `GET /metrics`, `POST /shutdown` (NDJSON until the
+ * report). Refuses, in this order: non-loopback peers and browser requests (403), bursts (429), a missing or
+ * wrong token (401), unknown paths (404), wrong methods (405), bodies over 4096 bytes (413) and bad bodies (400).
+ * A refused request starts nothing. Every request is audited. Never throws.
+ *
+ * @example
+ * ```ts
+ * const handle = createControlHandler(settings, source);
+ * const response = await handle(request, { address: "127.0.0.1", transport: "tcp" });
+ * ```
+ */
+export function createControlHandler(settings: ControlSettings, source: ControlSource): ControlHandler {
+  const bucket = new TokenBucket(settings.rateLimit, () => source.now());
+
+  return async (request: Request, peer: ControlPeer): Promise<Response> => {
+    let action = "request";
+    const done = (response: Response, result: string): Response => {
+      source.audit({ peer, action, result, status: response.status });
+      return response;
+    };
+    const refuse = (status: number, result: string, code: DrainErrorCode, message: string, headers?: Record<string, string>): Response =>
+      done(errorResponse(status, code, message, headers), result);
+    try {
+      const url = new URL(request.url);
+      const route = ROUTES[url.pathname];
+      action = route?.action ?? `${request.method} ${url.pathname.slice(0, 100)}`;
+      if (!isLoopbackPeer(peer)) {
+        return refuse(403, "forbidden", "ERR_DRAIN_CONTROL_FORBIDDEN", "the control endpoint answers loopback peers only; call it from the same host.");
+      }
+      if (request.headers.has("origin") || (peer.transport === "tcp" && !isLoopbackHost(request.headers.get("host") ?? url.host))) {
+        return refuse(403, "forbidden", "ERR_DRAIN_CONTROL_FORBIDDEN", "browser and non-loopback Host requests are refused; call the control endpoint from a local client such as `drain status`.");
+      }
+      if (!bucket.take()) {
+        const retryAfter = String(bucket.retryAfterSeconds());
+        return refuse(429, "rate-limited", "ERR_DRAIN_CONTROL_RATE_LIMITED", `too many control requests; retry after ${retryAfter} s.`, { "retry-after": retryAfter });
+      }
+      if (settings.token !== undefined && !hasBearer(request.headers.get("authorization"), settings.token)) {
+        return refuse(401, "unauthorized", "ERR_DRAIN_CONTROL_UNAUTHORIZED", "send the control token as `Authorization: Bearer <token>`.", { "www-authenticate": 'Bearer realm="drain"' });
+      }
+      if (route === undefined) {
+        return refuse(404, "not-found", "ERR_DRAIN_CONTROL_NOT_FOUND", "unknown path; the control endpoint serves GET /status, GET /metrics and POST /shutdown.");
+      }
+      if (request.method !== route.method) {
+        return refuse(405, "method-not-allowed", "ERR_DRAIN_CONTROL_METHOD_NOT_ALLOWED", `${url.pathname} answers ${route.method} only.`, { allow: route.method });
+      }
+      if (route.action === "status") return done(status(source), "ok");
+      if (route.action === "metrics") return done(metrics(source), "ok");
+      return await shutdown(request, source, done, refuse);
+    } catch (error) {
+      return refuse(400, "bad-request", "ERR_DRAIN_CONTROL_BAD_REQUEST", `the request could not be read (${error instanceof Error ? error.message : String(error)}); send a JSON body of at most 4096 bytes.`);
+    }
+  };
+}
+
+function status(source: ControlSource): Response {
+  const ms = source.msToDeadline();
+  return json(200, {
+    pid: source.pid,
+    runtime: source.runtime,
+    phase: source.phase(),
+    counts: source.counts(),
+    msToDeadline: ms === undefined ? null : Math.max(0, Math.round(ms)),
+  });
+}
+
+function metrics(source: ControlSource): Response {
+  const totals = source.totals();
+  return text(
+    prometheusText({
+      phase: source.phase(),
+      counts: source.counts(),
+      msToDeadline: source.msToDeadline(),
+      requestsDuringShutdown: totals.requestsDuringShutdown,
+      forced: totals.forced,
+      report: source.report(),
+    }),
+    PROMETHEUS_CONTENT_TYPE,
+  );
+}
+
+async function shutdown(
+  request: Request,
+  source: ControlSource,
+  done: (response: Response, result: string) => Response,
+  refuse: (status: number, result: string, code: DrainErrorCode, message: string) => Response,
+): Promise<Response> {
+  const body = await readBody(request);
+  if (body === "too-large") return refuse(413, "too-large", "ERR_DRAIN_CONTROL_TOO_LARGE", "the body is over 4096 bytes; send only {mode, timeoutMs, reason}.");
+  const parsed = parseShutdownBody(body);
+  if (!parsed.ok) return refuse(400, "bad-request", "ERR_DRAIN_CONTROL_BAD_REQUEST", parsed.message);
+  const wanted = parsed.request;
+  const phase = source.phase();
+  const joined = phase !== "serving";
+  // A join adds nothing to a shutdown already under way, except "immediate", which escalates it.
+  const escalates = joined && wanted.mode === "immediate" && phase !== "stopped";
+  const stream = progressStream(source, {
+    joined,
+    start: () => {
+      if (!joined || escalates) source.shutdown({ ...wanted, reason: wanted.reason ?? "control endpoint" });
+    },
+  });
+  return done(ndjson(stream), joined ? (escalates ? "escalated" : "joined") : "accepted");
+}

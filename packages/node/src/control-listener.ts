@@ -1,0 +1,223 @@
+import { chmodSync, lstatSync, unlinkSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { connect } from "node:net";
+import { drainError } from "@drain/core";
+import { MAX_BODY_BYTES, type ControlEndpoint, type ControlHandler, type ControlListener, type ControlListenerEvents, type ControlPeer } from "@drain/engine";
+import { writeResponse } from "./respond.ts";
+
+/** How long `close()` lets control responses still being written (a report line on a slow client) finish. */
+const CLOSE_GRACE_MS = 2_000;
+/** Owner read and write only: the control socket is as private as the process's own files. */
+const OWNER_ONLY = 0o600;
+
+/**
+ * The control endpoint's listener on Node: a separate `node:http` server (its connections are not the drained
+ * server's) on a Unix socket or a loopback port, feeding the engine's handler.
+ *
+ * The Unix socket is created with mode 0600 without a window: the umask is 0177 while `listen()` binds, which
+ * it does synchronously for a path (measured on Node 20 and 24). A socket file left by a crash is found by
+ * connecting to it: refused means stale (removed, then listened on); answered means another live process owns it
+ * (`ERR_DRAIN_CONTROL_IN_USE`). Node removes the file when the server closes.
+ *
+ * @example
+ * ```ts
+ * const listener = serveControl({ transport: "unix", path: "/run/app/drain.sock" }, handler, events);
+ * await listener.close();
+ * ```
+ */
+export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler, events: ControlListenerEvents): ControlListener {
+  const writing = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const done = answer(req, res, endpoint, handler).finally(() => writing.delete(done));
+    writing.add(done);
+  });
+  // Only the request's head and body are bounded; a shutdown's NDJSON answer may rightly last minutes.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  server.on("listening", () => {
+    // The control endpoint must never be what keeps a finished process alive.
+    server.unref();
+    const address = server.address();
+    if (endpoint.transport === "unix") events.listening(`unix:${endpoint.path}`);
+    else if (address !== null && typeof address === "object") events.listening(`http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`);
+  });
+
+  let retried = false;
+  let closed = false;
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    if (endpoint.transport === "unix" && error.code === "EADDRINUSE" && !retried) {
+      retried = true;
+      replaceStaleSocket(endpoint.path).then(
+        () => {
+          if (!closed) listenPrivately(server, endpoint.path);
+        },
+        (reason: unknown) => events.failed(reason),
+      );
+      return;
+    }
+    events.failed(
+      error.code === "EADDRINUSE"
+        ? drainError("ERR_DRAIN_CONTROL_IN_USE", `another process is listening on ${describe(endpoint)}; stop it or give the control endpoint another ${endpoint.transport === "unix" ? "socket path" : "port"}.`)
+        : error,
+    );
+  });
+
+  if (endpoint.transport === "unix") listenPrivately(server, endpoint.path);
+  else server.listen({ port: endpoint.port, host: endpoint.host });
+
+  let closing: Promise<void> | undefined;
+  return {
+    close(): Promise<void> {
+      closed = true;
+      closing ??= new Promise<void>((resolve) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Answers still being written (the report line) finish first; a client that stopped reading does not hold the exit.
+        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        grace.unref();
+        void Promise.all(writing).then(() => {
+          clearTimeout(grace);
+          server.closeAllConnections();
+        });
+      });
+      return closing;
+    },
+  };
+}
+
+/** Listen on `path` with a umask that makes the socket 0600 from the moment it exists. */
+function listenPrivately(server: ReturnType<typeof createServer>, path: string): void {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o177);
+  } catch {
+    // Worker threads cannot change the umask: fall back to chmod right after the (synchronous) bind below.
+  }
+  try {
+    server.listen(path);
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
+  if (previous === undefined) {
+    try {
+      chmodSync(path, OWNER_ONLY);
+    } catch {
+      // Not bound (the 'error' event follows); nothing to chmod.
+    }
+  }
+}
+
+/** Remove `path` if it is a socket nobody answers on; reject when it is alive or not a socket. */
+function replaceStaleSocket(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let isSocket = false;
+    try {
+      isSocket = lstatSync(path).isSocket();
+    } catch {
+      // Gone meanwhile: the retry will simply listen.
+      resolve();
+      return;
+    }
+    if (!isSocket) {
+      reject(drainError("ERR_DRAIN_CONTROL_IN_USE", `${path} exists and is not a socket; remove it or give the control endpoint another socket path.`));
+      return;
+    }
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      reject(drainError("ERR_DRAIN_CONTROL_IN_USE", `another process is listening on ${path}; stop it or give the control endpoint another socket path.`));
+    });
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "ECONNREFUSED") {
+        reject(error);
+        return;
+      }
+      // Left by a process that died without closing it.
+      try {
+        unlinkSync(path);
+      } catch {
+        // Removed by someone else meanwhile: fine either way.
+      }
+      resolve();
+    });
+  });
+}
+
+/** Turn one Node request into a web Request, hand it to the handler, write the answer. Never rejects. */
+async function answer(req: IncomingMessage, res: ServerResponse, endpoint: ControlEndpoint, handler: ControlHandler): Promise<void> {
+  const peer: ControlPeer = endpoint.transport === "unix" ? { address: "unix", transport: "unix" } : { address: req.socket.remoteAddress ?? "", transport: "tcp" };
+  const { body, complete } = await readCapped(req);
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    try {
+      headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+    } catch {
+      // A header the fetch API refuses carries nothing the control endpoint reads.
+    }
+  }
+  const path = req.url?.startsWith("/") === true ? req.url : "/";
+  const method = req.method ?? "GET";
+  let response: Response;
+  try {
+    const withBody = method !== "GET" && method !== "HEAD" && body.byteLength > 0;
+    response = await handler(new Request(`http://localhost${path}`, { method, headers, ...(withBody ? { body } : {}) }), peer);
+  } catch {
+    response = new Response('{"error":{"code":"ERR_DRAIN_CONTROL_BAD_REQUEST","message":"the request could not be parsed"}}\n', {
+      status: 400,
+      headers: { "content-type": "application/json" },
+    });
+  }
+  // A body left unread (over the limit) cannot be skipped on a kept-alive connection: close it after the answer.
+  // A shutdown's answer ends with the process: say so, so the client does not wait for the connection.
+  await writeResponse(res, response, { closing: !complete || path.startsWith("/shutdown") });
+}
+
+/** Read at most MAX_BODY_BYTES + 1 bytes (enough to know it is too large) without reading on. */
+function readCapped(req: IncomingMessage): Promise<{ body: Uint8Array<ArrayBuffer>; complete: boolean }> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > MAX_BODY_BYTES) return Promise.resolve(tooLarge());
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (complete: boolean): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      resolve(complete ? { body: new Uint8Array(Buffer.concat(chunks)), complete } : tooLarge());
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        req.pause();
+        req.off("data", onData);
+        req.off("end", onEnd);
+        req.off("error", onError);
+        resolve(tooLarge());
+      }
+    };
+    const onEnd = (): void => finish(true);
+    // A client that broke off its body gets the too-large answer (it is gone anyway); nothing half-read is acted on.
+    const onError = (): void => finish(false);
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", onError);
+  });
+}
+
+/**
+ * A body the handler answers with 413: one byte over the limit stands for everything not read. The handler, not
+ * this listener, decides the answer, so the refusal is audited like any other.
+ */
+function tooLarge(): { body: Uint8Array<ArrayBuffer>; complete: boolean } {
+  return { body: new Uint8Array(MAX_BODY_BYTES + 1), complete: false };
+}
+
+function describe(endpoint: ControlEndpoint): string {
+  return endpoint.transport === "unix" ? endpoint.path : `${endpoint.host}:${endpoint.port}`;
+}

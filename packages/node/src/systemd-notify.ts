@@ -1,0 +1,23 @@
+import { spawn } from "node:child_process";
+
+/**
+ * Send one sd_notify message on Node. Node cannot open an AF_UNIX datagram socket (`dgram` knows only udp4 and
+ * udp6, measured on Node 20 and 24), so the message goes through the `systemd-notify` binary. Its messages come
+ * from its own pid, which systemd accepts only with `NotifyAccess=all` in the unit (see the README).
+ *
+ * @example
+ * ```ts
+ * await notifySupervisor(process.env.NOTIFY_SOCKET, "STOPPING=1");
+ * ```
+ */
+export function notifySupervisor(socket: string, message: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("systemd-notify", message.split("\n"), { env: { ...process.env, NOTIFY_SOCKET: socket }, stdio: "ignore" });
+    // Never what keeps a finished process alive.
+    child.unref();
+    child.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "ENOENT" ? new Error("systemd-notify is not installed, so systemd was not told STOPPING=1; install systemd or unset NOTIFY_SOCKET.") : error),
+    );
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`systemd-notify exited with ${String(code)}; give the unit NotifyAccess=all so systemd accepts its messages.`))));
+  });
+}
