@@ -40,7 +40,8 @@ export interface BunWebSocketLike {
 export interface BunWebSocketHandlersLike<W = BunWebSocketLike> {
   open?(ws: W): unknown;
   close?(ws: W, code: number, reason: string): unknown;
-  message(ws: W, message: string | ArrayBuffer | ArrayBufferView): unknown;
+  /** Bun hands binary messages over as a `Buffer` (a `Uint8Array`), so `hono/bun`'s `websocket` fits as it is. */
+  message(ws: W, message: string | Uint8Array): unknown;
 }
 
 /**

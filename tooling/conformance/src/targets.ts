@@ -110,3 +110,24 @@ export const deno: Target = {
       "connections with Connection: close for keepAliveGraceMs before it calls shutdown().",
   },
 };
+
+/**
+ * The same contract served by one Hono app on `@drain/hono` (`fixtures/hono-app.ts`), per runtime. The gaps are
+ * their runtimes' own: the middleware adds nothing a runtime could not do.
+ */
+export const honoNode: Target = {
+  ...nodeTarget("hono-node", "http", node20),
+  command: () => [node20(), "--import", "tsx", "fixtures/hono-node.ts"],
+};
+
+export const honoBun: Target = {
+  ...bun,
+  name: "hono-bun",
+  command: () => [join(packageDir("bun"), "bin", "bun.exe"), "fixtures/hono-bun.ts"],
+};
+
+export const honoDeno: Target = {
+  ...deno,
+  name: "hono-deno",
+  command: () => [join(packageDir("deno"), "deno"), "run", "-A", "fixtures/hono-deno.ts"],
+};

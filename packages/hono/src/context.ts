@@ -1,0 +1,35 @@
+import { drainError } from "@drain/core";
+import type { Engine } from "@drain/engine";
+import type { Context } from "hono";
+
+/**
+ * The engine `drainMiddleware` put on this request. `streamSSE` and `drainWebSocket` need it; without the
+ * middleware they cannot know which drain to join, which is a set-up mistake worth a clear error.
+ */
+export function engineOf(c: Context, helper: string): Engine {
+  const engine = (c.get as (key: string) => unknown)("drain") as Engine | undefined;
+  if (engine === undefined) {
+    throw drainError(
+      "ERR_DRAIN_NOT_ATTACHED",
+      `${helper} from @drain/hono found no drain on this request: add app.use(drainMiddleware(() => d)) before this route.`,
+    );
+  }
+  return engine;
+}
+
+/**
+ * The request object the adapter tied to its connection. On Node (`@hono/node-server`, `@hono/node-ws`) that is
+ * `c.env.incoming`, the `IncomingMessage`; on Bun and Deno it is `c.req.raw`, the Request the runtime handed over.
+ * Passing the right one lets the engine tie an SSE stream or WebSocket to its connection.
+ */
+export function requestOf(engine: Engine, c: Context): object {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (typeof incoming === "object" && incoming !== null && engine.track.idOf(incoming) !== undefined) return incoming;
+  return c.req.raw;
+}
+
+/** True for a Node request that arrived over HTTP/2, where a `Connection` header is not allowed. */
+export function isHttp2(c: Context): boolean {
+  const incoming = (c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined)?.incoming;
+  return typeof incoming?.httpVersionMajor === "number" && incoming.httpVersionMajor >= 2;
+}
