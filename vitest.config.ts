@@ -30,7 +30,7 @@ export default defineConfig({
           name: "e2e",
           // Whole systems: a real browser against the demo, a rolling restart behind HAProxy. Each installs its
           // Debian packages when missing (tooling/vitest/debian.ts).
-          include: ["apps/*/test/**/*.test.ts", "tooling/bench/test/**/*.test.ts"],
+          include: ["apps/*/test/**/*.test.ts", "tooling/bench/test/**/*.test.ts", "examples/test/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           retry: 0,

@@ -1,0 +1,67 @@
+/** Child processes for the example tests: the server as ExecStart/the container starts it, and the stop command. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { performance } from "node:perf_hooks";
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** `performance.now()` when the exit was seen. */
+  readonly at: number;
+}
+
+export interface Running {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exit: Promise<Exit>;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves with the first stdout line matching `pattern` (already printed or to come); rejects at exit. */
+  readonly line: (pattern: RegExp) => Promise<RegExpMatchArray>;
+  /** SIGKILL if still running, and wait for the exit. */
+  readonly kill: () => Promise<void>;
+}
+
+/** Spawn `argv` (no shell, as systemd and the kubelet do) with exactly `env` plus PATH. */
+export function start(argv: readonly string[], options: { readonly cwd: string; readonly env: Record<string, string> }): Running {
+  const [file, ...args] = argv as [string, ...string[]];
+  const child = spawn(file, args, { cwd: options.cwd, env: { PATH: process.env["PATH"] ?? "", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters: (() => void)[] = [];
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    for (const wake of waiters) wake();
+  });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  let exited = false;
+  const exit = new Promise<Exit>((resolve) =>
+    child.once("exit", (code, signal) => {
+      exited = true;
+      resolve({ code, signal, at: performance.now() });
+      for (const wake of waiters) wake();
+    }),
+  );
+  return {
+    child,
+    pid: child.pid as number,
+    exit,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    line: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = stdout.split("\n").map((line) => pattern.exec(line)).find((found) => found !== null);
+          if (match) resolve(match);
+          else if (exited) reject(new Error(`exited without printing ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`));
+          else return;
+          waiters.splice(waiters.indexOf(check), 1);
+        };
+        waiters.push(check);
+        check();
+      }),
+    kill: async () => {
+      if (!exited) child.kill("SIGKILL");
+      await exit;
+    },
+  };
+}

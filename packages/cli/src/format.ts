@@ -1,0 +1,55 @@
+import { formatSeconds } from "./durations.ts";
+import type { Counts, ReportBody, StatusBody, StreamLine } from "./protocol.ts";
+
+type Accepted = Extract<StreamLine, { type: "accepted" }>;
+type Progress = Extract<StreamLine, { type: "progress" }>;
+
+/** `drain: pid 4321 accepted the shutdown (graceful): phase notify, deadline in 25.0 s` (or `joined …`). */
+export function formatAccepted(line: Accepted): string {
+  const verb = line.joined === true ? `joined the shutdown already under way (${line.mode})` : `accepted the shutdown (${line.mode})`;
+  return `drain: pid ${line.pid} ${verb}: phase ${line.phase}${deadline(line.msToDeadline, ", ")}`;
+}
+
+/** `drain: phase drain, 2 requests, 1 sse, 3 idle; deadline in 12.3 s`: one short line per progress object. */
+export function formatProgress(line: Progress): string {
+  return `drain: phase ${line.phase}, ${formatCounts(line.counts)}${deadline(line.msToDeadline, "; ")}`;
+}
+
+/** `drain: stopped clean in 1.2 s: closed 3 idle, …` or `drain: stopped NOT clean …: forced 2 connections, …`. */
+export function formatReport(pid: number, report: ReportBody): string {
+  const c = report.connections ?? {};
+  const closed = `closed ${c.closedIdle ?? 0} idle, ${c.closedNeverUsed ?? 0} never used, ${c.closedAfterResponse ?? 0} after their response`;
+  const streams = `ended ${report.sse?.ended ?? 0} SSE, closed ${report.websockets?.closed ?? 0} WebSockets`;
+  const forced = `forced ${c.forced ?? 0} connections, ${report.sse?.forced ?? 0} SSE, ${report.websockets?.forced ?? 0} WebSockets`;
+  const failedHooks = (report.hooks ?? []).filter((hook) => hook.result !== "ok").map((hook) => `${hook.name} (${hook.result})`);
+  const hooks = failedHooks.length === 0 ? "" : `; hooks not ok: ${failedHooks.join(", ")}`;
+  const state = report.clean ? "clean" : "NOT clean";
+  return `drain: pid ${pid} stopped ${state} in ${formatSeconds(report.durationMs)} (${report.mode}): ${closed}; ${streams}; ${forced}${hooks}`;
+}
+
+/** `drain: pid 4321 (node) serving: 2 requests, 3 idle` for `drain status`. */
+export function formatStatus(status: StatusBody): string {
+  return `drain: pid ${status.pid} (${status.runtime}) ${status.phase}: ${formatCounts(status.counts)}${deadline(status.msToDeadline, "; ")}`;
+}
+
+const LABELS: readonly (readonly [key: string, label: string])[] = [
+  ["requests", "requests in flight"],
+  ["active", "active"],
+  ["idle", "idle"],
+  ["neverUsed", "never used"],
+  ["closing", "closing"],
+  ["upgraded", "upgraded"],
+  ["sse", "SSE"],
+  ["websockets", "WebSockets"],
+];
+
+/** Non-zero counts only, so a quiet server prints `nothing open`. */
+export function formatCounts(counts: Counts): string {
+  const parts = LABELS.filter(([key]) => (counts[key] ?? 0) > 0).map(([key, label]) => `${counts[key]} ${label}`);
+  return parts.length === 0 ? "nothing open" : parts.join(", ");
+}
+
+/** `", deadline in 1.2 s"`, or nothing once there is no deadline (stopped). */
+function deadline(ms: number | null, separator: string): string {
+  return ms === null ? "" : `${separator}deadline in ${formatSeconds(ms)}`;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { parseStatus, parseStreamLine } from "./protocol.ts";
+
+describe("parseStreamLine", () => {
+  it("accepts the lines of the protocol, msToDeadline null included (an immediate stop is accepted already stopped)", () => {
+    expect(parseStreamLine('{"type":"accepted","pid":7,"mode":"immediate","phase":"stopped","msToDeadline":null}')).toMatchObject({ type: "accepted", msToDeadline: null });
+    expect(parseStreamLine('{"type":"progress","phase":"drain","counts":{"idle":1},"msToDeadline":12}')).toMatchObject({ type: "progress", msToDeadline: 12 });
+    expect(parseStreamLine('{"type":"report","pid":7,"report":{"clean":true}}')).toMatchObject({ type: "report" });
+  });
+
+  it("passes unknown line types through, so a newer server still works", () => {
+    expect(parseStreamLine('{"type":"audit","who":"root"}')).toEqual({ type: "other", raw: { type: "audit", who: "root" } });
+  });
+
+  it("refuses lines that miss what their type needs", () => {
+    for (const line of [
+      "not json",
+      "[1]",
+      '{"type":"accepted","pid":0,"msToDeadline":1}',
+      '{"type":"accepted","pid":7}',
+      '{"type":"progress","phase":"drain","msToDeadline":1}',
+      '{"type":"report","pid":7,"report":{}}',
+    ]) {
+      expect(parseStreamLine(line), line).toBeUndefined();
+    }
+  });
+});
+
+describe("parseStatus", () => {
+  it("needs a pid, a phase and counts", () => {
+    expect(parseStatus('{"pid":7,"runtime":"bun","phase":"serving","counts":{},"msToDeadline":null}')).toMatchObject({ pid: 7 });
+    expect(parseStatus('{"pid":7,"phase":"serving"}')).toBeUndefined();
+    expect(parseStatus("<h1>hi</h1>")).toBeUndefined();
+  });
+});
