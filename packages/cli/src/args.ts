@@ -28,7 +28,7 @@ export interface StopInvocation extends Common {
   readonly reason: string | undefined;
   /** Follow progress until the report and until the server process is gone. */
   readonly wait: boolean;
-  /** How long the CLI waits in all; default: the server's budget plus {@link WAIT_MARGIN_MS}. */
+  /** How long the CLI waits in all; default: until the budget end the server reports on every line, plus `WAIT_MARGIN_MS`. */
   readonly waitTimeoutMs: number | undefined;
 }
 

@@ -3,6 +3,8 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** Milliseconds the whole wait was allowed when it expired (for messages). */
   readonly totalMs: () => number;
+  /** Milliseconds left before it passes (0 once passed). */
+  readonly remainingMs: () => number;
   /** Move the deadline to `ms` from now. */
   readonly resetTo: (ms: number) => void;
   readonly clear: () => void;
@@ -35,6 +37,7 @@ export function startDeadline(ms: number): Deadline {
   return {
     signal: controller.signal,
     totalMs: () => endsAt - startedAt,
+    remainingMs: () => (controller.signal.aborted ? 0 : Math.max(0, endsAt - Date.now())),
     resetTo: (next) => {
       if (controller.signal.aborted) return;
       endsAt = Date.now() + next;

@@ -10,9 +10,13 @@ export function formatAccepted(line: Accepted): string {
   return `drain: pid ${line.pid} ${verb}: phase ${line.phase}${deadline(line.msToDeadline, ", ")}`;
 }
 
-/** `drain: phase drain, 2 requests, 1 sse, 3 idle; deadline in 12.3 s`: one short line per progress object. */
+/**
+ * `drain: phase drain, 2 requests, 1 sse, 3 idle; deadline in 12.3 s`: one short line per progress object. Past
+ * the force deadline (cleanup hooks running) it says when the budget ends instead, when the server tells.
+ */
 export function formatProgress(line: Progress): string {
-  return `drain: phase ${line.phase}, ${formatCounts(line.counts)}${deadline(line.msToDeadline, "; ")}`;
+  const budget = line.msToDeadline === null && typeof line.msToBudgetEnd === "number" ? `; budget ends in ${formatSeconds(line.msToBudgetEnd)}` : "";
+  return `drain: phase ${line.phase}, ${formatCounts(line.counts)}${deadline(line.msToDeadline, "; ")}${budget}`;
 }
 
 /** `drain: stopped clean in 1.2 s: closed 3 idle, …` or `drain: stopped NOT clean …: forced 2 connections, …`. */

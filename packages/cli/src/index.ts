@@ -18,4 +18,4 @@ export { processIo, type Io } from "./io.ts";
 export type { Counts, Mode, ReportBody, StatusBody, StreamLine } from "./protocol.ts";
 export { run } from "./run.ts";
 export { status } from "./status.ts";
-export { DEFAULT_BUDGET_MS, stop, WAIT_MARGIN_MS } from "./stop.ts";
+export { DEFAULT_BUDGET_MS, stop, WAIT_MARGIN_MS, type StopOptions } from "./stop.ts";

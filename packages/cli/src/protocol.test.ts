@@ -8,6 +8,21 @@ describe("parseStreamLine", () => {
     expect(parseStreamLine('{"type":"report","pid":7,"report":{"clean":true}}')).toMatchObject({ type: "report" });
   });
 
+  it("reads msToBudgetEnd when sent, and still accepts lines from servers that do not send it", () => {
+    expect(parseStreamLine('{"type":"progress","phase":"cleanup","counts":{},"msToDeadline":null,"msToBudgetEnd":4000}')).toMatchObject({ msToBudgetEnd: 4_000 });
+    expect(parseStreamLine('{"type":"accepted","pid":7,"mode":"graceful","phase":"drain","msToDeadline":9,"msToBudgetEnd":null}')).toMatchObject({ msToBudgetEnd: null });
+    expect(parseStreamLine('{"type":"progress","phase":"drain","counts":{},"msToDeadline":9}')).not.toHaveProperty("msToBudgetEnd");
+    expect(parseStreamLine('{"type":"progress","phase":"drain","counts":{},"msToDeadline":9,"msToBudgetEnd":"soon"}')).toBeUndefined();
+  });
+
+  it("reads the error line that ends a stream whose shutdown could not start", () => {
+    expect(parseStreamLine('{"type":"error","error":{"code":"ERR_DRAIN_DISPOSED","message":"disposed"}}')).toEqual({
+      type: "error",
+      error: { code: "ERR_DRAIN_DISPOSED", message: "disposed" },
+    });
+    expect(parseStreamLine('{"type":"error"}')).toBeUndefined();
+  });
+
   it("passes unknown line types through, so a newer server still works", () => {
     expect(parseStreamLine('{"type":"audit","who":"root"}')).toEqual({ type: "other", raw: { type: "audit", who: "root" } });
   });

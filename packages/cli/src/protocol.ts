@@ -16,6 +16,8 @@ export interface StatusBody {
   readonly phase: string;
   readonly counts: Counts;
   readonly msToDeadline: number | null;
+  /** To the end of the whole budget, cleanup hooks included; null while serving. Absent from older servers. */
+  readonly msToBudgetEnd?: number | null;
 }
 
 /** The parts of the engine's report the CLI prints; the rest is passed through untouched in `--json`. */
@@ -31,13 +33,25 @@ export interface ReportBody {
 }
 
 /**
- * One line of the `POST /shutdown` stream. `msToDeadline` is null once there is no deadline left to count down
- * (an `immediate` shutdown is already `stopped` when it is accepted: measured on @drain/node).
+ * One line of the `POST /shutdown` stream. `msToDeadline` counts to the force deadline and is null outside notify
+ * and drain (an `immediate` shutdown is already `stopped` when it is accepted: measured on @drain/node).
+ * `msToBudgetEnd` counts to the end of the whole budget, cleanup hooks included, and is null once stopped; servers
+ * older than the field leave it out. `error` ends the stream when the shutdown could not start (the drain was
+ * disposed).
  */
 export type StreamLine =
-  | { readonly type: "accepted"; readonly pid: number; readonly mode: string; readonly phase: string; readonly msToDeadline: number | null; readonly joined?: boolean }
-  | { readonly type: "progress"; readonly phase: string; readonly counts: Counts; readonly msToDeadline: number | null }
+  | {
+      readonly type: "accepted";
+      readonly pid: number;
+      readonly mode: string;
+      readonly phase: string;
+      readonly msToDeadline: number | null;
+      readonly msToBudgetEnd?: number | null;
+      readonly joined?: boolean;
+    }
+  | { readonly type: "progress"; readonly phase: string; readonly counts: Counts; readonly msToDeadline: number | null; readonly msToBudgetEnd?: number | null }
   | { readonly type: "report"; readonly pid: number; readonly report: ReportBody }
+  | { readonly type: "error"; readonly error: ErrorBody["error"] }
   | { readonly type: "other"; readonly raw: unknown };
 
 /** The body of every error answer. */
@@ -51,9 +65,13 @@ export function parseStreamLine(text: string): StreamLine | undefined {
   if (!isObject(value)) return undefined;
   switch (value["type"]) {
     case "accepted":
-      return isPid(value["pid"]) && isDeadline(value["msToDeadline"]) ? (value as unknown as StreamLine) : undefined;
+      return isPid(value["pid"]) && hasDeadlines(value) ? (value as unknown as StreamLine) : undefined;
     case "progress":
-      return typeof value["phase"] === "string" && isObject(value["counts"]) && isDeadline(value["msToDeadline"]) ? (value as unknown as StreamLine) : undefined;
+      return typeof value["phase"] === "string" && isObject(value["counts"]) && hasDeadlines(value) ? (value as unknown as StreamLine) : undefined;
+    case "error": {
+      const error = parseErrorBody(text);
+      return error === undefined ? undefined : { type: "error", error };
+    }
     case "report": {
       const report = value["report"];
       return isPid(value["pid"]) && isObject(report) && typeof report["clean"] === "boolean" ? (value as unknown as StreamLine) : undefined;
@@ -89,6 +107,11 @@ function parseJson(text: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `msToDeadline` is required; `msToBudgetEnd` is optional (older servers), but when sent it must be valid. */
+function hasDeadlines(value: Record<string, unknown>): boolean {
+  return isDeadline(value["msToDeadline"]) && (value["msToBudgetEnd"] === undefined || isDeadline(value["msToBudgetEnd"]));
 }
 
 function isDeadline(value: unknown): value is number | null {

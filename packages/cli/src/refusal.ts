@@ -27,9 +27,10 @@ export function refusal(response: IncomingMessage, body: string, where: string, 
       );
     case 429: {
       const retry = response.headers["retry-after"];
+      // Reached only when waiting as asked would pass drain's own deadline (sendRetrying retries the others).
       return cliError(
         "ERR_DRAIN_CLI_REFUSED",
-        `the control endpoint is rate limiting requests: try again${retry === undefined ? " later" : ` in ${retry} s`}. Server said: ${said}`,
+        `the control endpoint is rate limiting requests and asks to retry in ${retry ?? "?"} s, past drain's own deadline: try again then. Server said: ${said}`,
       );
     }
     case 403:

@@ -72,6 +72,21 @@ describe.each(Object.entries(launchers))("drain on %s", (_name, launcher) => {
     expect(result).toEqual({ code: 0, stdout: "drain: pid 4321 accepted the shutdown (graceful): phase notify, deadline in 2.0 s\n", stderr: "" });
   }, 30_000);
 
+  it("retries a 429 and then prints the status", async () => {
+    // Retry-After 0: this checks the retry path on each runtime; stop.test.ts checks that the wait is honoured.
+    const limited = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), pid: 4321, rateLimit: { count: 1, retryAfterSeconds: 0 } });
+    try {
+      expect(await drain(launcher, ["status", ...limited.flags])).toEqual({
+        code: 0,
+        stdout: "drain: pid 4321 (node) serving: 1 requests in flight, 1 active, 1 idle, 2 SSE\n",
+        stderr: "drain: the control endpoint is rate limiting requests; retrying in 0.0 s.\n",
+      });
+      expect(limited.requests).toHaveLength(2);
+    } finally {
+      await limited.close();
+    }
+  }, 30_000);
+
   it("exits 4 with the message when there is no endpoint", async () => {
     const socket = join(socketDir(), "none.sock");
     const result = await drain(launcher, ["stop", "--wait", "--socket", socket]);

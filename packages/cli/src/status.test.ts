@@ -32,6 +32,23 @@ describe("drain status", () => {
     expect((await runCli(["status", ...stub.flags, "--token", "t0k3n"])).code).toBe(EXIT.ok);
   });
 
+  it("retries a 429 after its Retry-After, and not before", async () => {
+    stub = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), pid: 4321, rateLimit: { count: 1, retryAfterSeconds: 1 } });
+    const result = await runCli(["status", ...stub.flags]);
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.err).toEqual(["drain: the control endpoint is rate limiting requests; retrying in 1.0 s."]);
+    expect(stub.requests).toHaveLength(2);
+    expect(stub.tooEarly()).toBe(0);
+  });
+
+  it("exits 3 without retrying when Retry-After is past its own 5 s deadline", async () => {
+    stub = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), rateLimit: { count: 1, retryAfterSeconds: 6 } });
+    const result = await runCli(["status", ...stub.flags]);
+    expect(result.code).toBe(EXIT.refused);
+    expect(result.err).toEqual([expect.stringContaining("asks to retry in 6 s, past drain's own deadline")]);
+    expect(stub.requests).toHaveLength(1);
+  });
+
   it("exits 7 when the answer is not a drain status", async () => {
     stub = await startStubControl({ scenario: "not-drain", listen: 0 });
     expect((await runCli(["status", ...stub.flags])).code).toBe(EXIT.protocol);

@@ -6,7 +6,8 @@ import { formatStatus } from "./format.ts";
 import type { Io } from "./io.ts";
 import { parseStatus } from "./protocol.ts";
 import { refusal } from "./refusal.ts";
-import { describeTarget, readText, send } from "./transport.ts";
+import { sendRetrying } from "./retry.ts";
+import { describeTarget, readText } from "./transport.ts";
 
 /** A status answer is a few hundred bytes; a server that cannot give it in this time is not answering. */
 export const STATUS_TIMEOUT_MS = 5_000;
@@ -23,7 +24,8 @@ export async function status(invocation: StatusInvocation, io: Io): Promise<Exit
   const where = describeTarget(invocation.target);
   const deadline = startDeadline(STATUS_TIMEOUT_MS);
   try {
-    const response = await send(invocation.target, { method: "GET", path: "/status", token: invocation.token, signal: deadline.signal });
+    const call = { method: "GET", path: "/status", token: invocation.token, signal: deadline.signal } as const;
+    const response = await sendRetrying(invocation.target, call, deadline, io);
     const body = await readText(response);
     if (response.statusCode !== 200) throw refusal(response, body, where, invocation.token !== undefined);
     const parsed = parseStatus(body);

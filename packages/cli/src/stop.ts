@@ -7,9 +7,11 @@ import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { formatAccepted, formatProgress, formatReport } from "./format.ts";
 import type { Io } from "./io.ts";
 import { lines } from "./ndjson.ts";
-import { parseStreamLine, type ReportBody } from "./protocol.ts";
+import { parseStreamLine, type ReportBody, type StreamLine } from "./protocol.ts";
 import { refusal } from "./refusal.ts";
-import { describeTarget, readText, send } from "./transport.ts";
+import { sendRetrying } from "./retry.ts";
+import { describeTarget, readText } from "./transport.ts";
+import { msLeftInBudget } from "./wait-budget.ts";
 import { isAlive, waitForExit } from "./wait-for-exit.ts";
 
 /** The server's default budget (`@drain/core`): what the CLI assumes until the server says its real deadline. */
@@ -17,28 +19,44 @@ export const DEFAULT_BUDGET_MS = 25_000;
 /** Added to the budget for the default `--wait-timeout`: time for the process to exit after its report. */
 export const WAIT_MARGIN_MS = 5_000;
 
+/** Tuning for programs that embed the CLI (and its tests). */
+export interface StopOptions {
+  /** What the default wait allows past the server's budget end; default {@link WAIT_MARGIN_MS}. */
+  readonly waitMarginMs?: number;
+}
+
 type Stage = "accept" | "report" | "exit";
+type Timed = Extract<StreamLine, { type: "accepted" | "progress" }>;
 
 /**
  * `drain stop`: ask for a shutdown and print its progress as it happens. Without `--wait` it returns once the
  * server accepted; with `--wait` it follows the stream to the report and then waits until the server's process
  * is gone, so a supervisor's stop command (systemd `ExecStop`, a Kubernetes `preStop`) blocks exactly as long as
- * the drain. Failures throw a {@link CliError} carrying the exit code.
+ * the drain. Without `--wait-timeout`, the wait is moved with every line the server sends: to the end of its
+ * budget (`msToBudgetEnd`, cleanup hooks included) plus the margin. A 429 is retried after its `Retry-After`
+ * while that fits before the deadline. Failures throw a {@link CliError} carrying the exit code.
  *
  * @example
  * ```ts
  * const code = await stop(parseInvocation(["stop", "--wait", "--socket", "/run/app/control.sock"], {}) as StopInvocation, processIo);
  * ```
  */
-export async function stop(invocation: StopInvocation, io: Io): Promise<ExitCode> {
+export async function stop(invocation: StopInvocation, io: Io, options: StopOptions = {}): Promise<ExitCode> {
   const body = requestBody(invocation);
   const where = describeTarget(invocation.target);
-  const deadline = startDeadline(invocation.waitTimeoutMs ?? (invocation.timeoutMs ?? DEFAULT_BUDGET_MS) + WAIT_MARGIN_MS);
+  const marginMs = options.waitMarginMs ?? WAIT_MARGIN_MS;
+  const deadline = startDeadline(invocation.waitTimeoutMs ?? (invocation.timeoutMs ?? DEFAULT_BUDGET_MS) + marginMs);
+  // The server's own word on how long it may still take moves the wait, unless --wait-timeout fixed it.
+  const follow = (line: Timed): void => {
+    const ms = invocation.waitTimeoutMs === undefined ? msLeftInBudget(line) : undefined;
+    if (ms !== undefined) deadline.resetTo(ms + marginMs);
+  };
   let stage: Stage = "accept";
   let pid: number | undefined;
   let response: IncomingMessage | undefined;
   try {
-    response = await send(invocation.target, { method: "POST", path: "/shutdown", token: invocation.token, body, signal: deadline.signal });
+    const call = { method: "POST", path: "/shutdown", token: invocation.token, body, signal: deadline.signal } as const;
+    response = await sendRetrying(invocation.target, call, deadline, io);
     if (response.statusCode !== 202) throw refusal(response, await readText(response), where, invocation.token !== undefined);
 
     const stream = lines(response)[Symbol.asyncIterator]();
@@ -52,9 +70,8 @@ export async function stop(invocation: StopInvocation, io: Io): Promise<ExitCode
     if (!invocation.wait) return EXIT.ok;
 
     stage = "report";
-    // The server's real deadline is known now; without one (already stopped) only the exit is left to wait for.
-    if (invocation.waitTimeoutMs === undefined) deadline.resetTo((accepted.msToDeadline ?? 0) + WAIT_MARGIN_MS);
-    const report = await followToReport(stream, invocation.json, io, where);
+    follow(accepted);
+    const report = await followToReport(stream, { json: invocation.json, io, where, follow });
     if (report === undefined && deadline.signal.aborted) throw timedOut(stage, where, pid, deadline);
     if (report === undefined) {
       // The stream broke: the server may be crashing (its socket closes before its pid is reaped) or only its
@@ -97,12 +114,15 @@ async function nextLine(stream: AsyncIterator<string>, where: string): Promise<s
   }
 }
 
-async function followToReport(
-  stream: AsyncIterator<string>,
-  json: boolean,
-  io: Io,
-  where: string,
-): Promise<{ raw: string; body: ReportBody } | undefined> {
+interface Follow {
+  readonly json: boolean;
+  readonly io: Io;
+  readonly where: string;
+  /** Called with every accepted/progress line, to move the wait. */
+  readonly follow: (line: Timed) => void;
+}
+
+async function followToReport(stream: AsyncIterator<string>, { json, io, where, follow }: Follow): Promise<{ raw: string; body: ReportBody } | undefined> {
   for (;;) {
     let next: IteratorResult<string>;
     try {
@@ -118,7 +138,11 @@ async function followToReport(
     } else if (line.type === "progress") {
       io.out(formatProgress(line));
     }
+    if (line.type === "progress") follow(line);
     if (line.type === "report") return { raw: next.value, body: line.report };
+    if (line.type === "error") {
+      throw cliError("ERR_DRAIN_CLI_REFUSED", `${where} accepted, then could not start the shutdown: ${line.error.message} (${line.error.code}).`);
+    }
   }
 }
 

@@ -22,7 +22,8 @@ Flags:
   --timeout DURATION     the server's budget for this shutdown, e.g. 20s (default: the server's own)
   --reason TEXT          recorded in the report and the server's log
   --wait                 block until the drain is done and the process is gone
-  --wait-timeout DURATION  how long drain waits in all (default: the server's budget + 5 s)
+  --wait-timeout DURATION  how long drain waits in all (default: until the end of the
+                         budget the server reports on every line, + 5 s)
   DURATION is milliseconds (20000) or a number with ms, s or m (20s, 1m).
 
 Exit codes:

@@ -17,6 +17,23 @@ export function engineOf(c: Context, helper: string): Engine {
   return engine;
 }
 
+/** `Retry-After` on a refused upgrade when no `drainMiddleware` settings reached the route (the option's default). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+// Keyed by the request's Context, which Hono hands to every middleware and handler of the request: the route's
+// upgrade wrapper reads what the middleware was configured with, without widening the public `c.var` type.
+const retryAfterByContext = new WeakMap<Context, number>();
+
+/** Remember the middleware's `retryAfterSeconds` for this request, for `drainWebSocket`'s own refusal. */
+export function setRetryAfterSeconds(c: Context, seconds: number): void {
+  retryAfterByContext.set(c, seconds);
+}
+
+/** The `retryAfterSeconds` `drainMiddleware` was given on this request's route, or the default. */
+export function retryAfterSecondsOf(c: Context): number {
+  return retryAfterByContext.get(c) ?? DEFAULT_RETRY_AFTER_SECONDS;
+}
+
 /**
  * The request object the adapter tied to its connection. On Node (`@hono/node-server`, `@hono/node-ws`) that is
  * `c.env.incoming`, the `IncomingMessage`; on Bun and Deno it is `c.req.raw`, the Request the runtime handed over.

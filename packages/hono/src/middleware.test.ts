@@ -81,12 +81,17 @@ describe("drainMiddleware: during the shutdown", () => {
     const app = new Hono<DrainEnv>();
     app.use(drainMiddleware(() => d.engine));
     let stop: (() => void) | undefined;
+    let entered: (() => void) | undefined;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
     app.get("/slow", async (c) => {
-      await new Promise<void>((resolve) => (stop = resolve));
+      const held = new Promise<void>((resolve) => (stop = resolve));
+      entered?.();
+      await held;
       return c.text("slow");
     });
     const pending = app.request("/slow");
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await inHandler;
+    expect(d.engine.phase).toBe("serving");
     void d.engine.shutdown();
     stop?.();
     expect((await pending).headers.get("connection")).toBe("close");

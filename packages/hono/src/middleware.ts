@@ -3,6 +3,7 @@ import type { Engine } from "@drain/engine";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { markConnectionClose } from "./connection-close.ts";
+import { setRetryAfterSeconds } from "./context.ts";
 import { resolveSettings, type MiddlewareSettings } from "./options.ts";
 import type { DrainEnv, DrainMiddlewareOptions, EngineSource } from "./types.ts";
 import { isWebSocketUpgrade, refusesUpgrades, upgradeRefused } from "./upgrade.ts";
@@ -59,6 +60,7 @@ export function drainMiddleware(source: EngineSource, options?: DrainMiddlewareO
     } else {
       c.set("drain", engine);
       c.set("shutdownSignal", engine.signal);
+      setRetryAfterSeconds(c, settings.retryAfterSeconds);
       await next();
     }
     // Checked after the handler: a request that started while serving and ends during the shutdown is told too.

@@ -1,4 +1,5 @@
 import { drainError } from "@drain/core";
+import { DEFAULT_RETRY_AFTER_SECONDS } from "./context.ts";
 import type { DrainMiddlewareOptions, EngineSource } from "./types.ts";
 
 /** Options with every default filled in. */
@@ -27,7 +28,7 @@ export function resolveSettings(source: EngineSource, options: DrainMiddlewareOp
       throw drainError("ERR_DRAIN_UNKNOWN_OPTION", `drainMiddleware has no option "${key}"; known options: ${[...KNOWN].join(", ")}.`);
     }
   }
-  const retryAfterSeconds = given.retryAfterSeconds ?? 1;
+  const retryAfterSeconds = given.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
     throw drainError("ERR_DRAIN_INVALID_OPTION", `retryAfterSeconds must be a whole number of seconds ≥ 0, got ${String(retryAfterSeconds)}.`);
   }

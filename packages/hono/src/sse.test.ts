@@ -93,6 +93,8 @@ describe("streamSSE", () => {
     let onAbortRan = false;
     let signalAborted = false;
     let sleeps = 0;
+    let loopEnded: (() => void) | undefined;
+    const callbackDone = new Promise<void>((resolve) => (loopEnded = resolve));
     const { app, engine } = appWith(async (stream) => {
       stream.onAbort(() => {
         onAbortRan = true;
@@ -105,6 +107,7 @@ describe("streamSSE", () => {
         sleeps++;
       }
       signalAborted = stream.signal.aborted;
+      loopEnded?.();
     }, d);
     const response = await app.request("/events");
     const first = await readUntil(response, (text) => text.includes("\n\n"));
@@ -115,7 +118,7 @@ describe("streamSSE", () => {
     const rest = await readUntil(response, () => false);
     expect(rest).toBe("event: drain\nretry: 2000\ndata: deploy\n\n");
     expect((await report).sse).toEqual({ ended: 1, forced: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await callbackDone;
     expect(sleeps).toBe(1);
     expect(onAbortRan).toBe(true);
     expect(signalAborted).toBe(true);

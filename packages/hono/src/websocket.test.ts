@@ -115,6 +115,28 @@ describe("drainWebSocket", () => {
     expect(runtime.opened).toHaveLength(0);
   });
 
+  it.each(["middleware form", "helper form"] as const)(
+    "refuses with the middleware's retryAfterSeconds when the shutdown starts after the middleware let the upgrade through (%s)",
+    async (form) => {
+      const runtime = fakeUpgradeWebSocket();
+      const d = testDrain({ notifyMs: 1000 });
+      const app = new Hono<DrainEnv>();
+      app.use(drainMiddleware(() => d.engine, { retryAfterSeconds: 7 }));
+      // The middleware has passed the upgrade on while serving; the shutdown starts before the route runs.
+      app.use("/ws", async (_c, next) => {
+        void d.engine.shutdown();
+        await next();
+      });
+      const upgrade = drainWebSocket(runtime.upgradeWebSocket);
+      if (form === "middleware form") app.get("/ws", upgrade(() => ({})));
+      else app.get("/ws", (c) => upgrade(c, {}));
+      const refused = await app.request("/ws", UPGRADE);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("7");
+      expect(runtime.opened).toHaveLength(0);
+    },
+  );
+
   it("leaves a request without Upgrade to the next handler, as the original does", async () => {
     const runtime = fakeUpgradeWebSocket();
     const { app } = appWith(runtime);

@@ -1,18 +1,16 @@
 import type { ClosableSocket, Engine } from "@drain/engine";
 import type { Context, MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
-import { engineOf, requestOf } from "./context.ts";
+import { engineOf, requestOf, retryAfterSecondsOf } from "./context.ts";
 import { isWebSocketUpgrade, refusesUpgrades, upgradeRefused } from "./upgrade.ts";
-
-/** `Retry-After` when the route refuses an upgrade itself (the middleware, with its option, usually answers first). */
-const RETRY_AFTER_SECONDS = 1;
 
 /**
  * Wrap the `upgradeWebSocket` of `hono/bun`, `hono/deno` or `@hono/node-ws` so every socket it opens is
  * registered with the drain: on drain it gets `1001 Going Away`, and one that does not finish the close
  * handshake in time is cut off (`wsCloseTimeoutMs`). An upgrade during the shutdown is answered 503 with
- * `Retry-After`. Needs `drainMiddleware` on the route. A socket the runtime adapter registers itself
- * (`@drain/bun`'s wrapped `websocket` handlers, `@drain/node`'s `websockets` option) is still counted once.
+ * `Retry-After` (the middleware's `retryAfterSeconds`). Needs `drainMiddleware` on the route. A socket the
+ * runtime adapter registers itself (`@drain/bun`'s wrapped `websocket` handlers, `@drain/node`'s `websockets`
+ * option) is still counted once.
  *
  * @param upgradeWebSocket - the helper from your runtime's Hono adapter.
  * @returns the same helper, drain-aware; use it exactly like the original.
@@ -38,13 +36,13 @@ export function drainWebSocket<T, U>(upgradeWebSocket: UpgradeWebSocket<T, U>): 
       const upgrade = upgradeWebSocket(async (c) => registering(engineOf(c, "drainWebSocket"), c, await createEvents(c)), options);
       return async function drainWebSocket(c, next) {
         const engine = engineOf(c, "drainWebSocket");
-        if (isWebSocketUpgrade(c) && refusesUpgrades(engine)) return upgradeRefused(RETRY_AFTER_SECONDS);
+        if (isWebSocketUpgrade(c) && refusesUpgrades(engine)) return upgradeRefused(retryAfterSecondsOf(c));
         return upgrade(c, next);
       };
     }
     const [c, events, options] = args as [Context, WSEvents<T>, U | undefined];
     const engine = engineOf(c, "drainWebSocket");
-    if (isWebSocketUpgrade(c) && refusesUpgrades(engine)) return Promise.resolve(upgradeRefused(RETRY_AFTER_SECONDS));
+    if (isWebSocketUpgrade(c) && refusesUpgrades(engine)) return Promise.resolve(upgradeRefused(retryAfterSecondsOf(c)));
     return upgradeWebSocket(c, registering(engine, c, events), options);
   }
   return drainAware as UpgradeWebSocket<T, U>;

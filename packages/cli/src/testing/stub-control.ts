@@ -12,9 +12,12 @@ export type Scenario =
   | "joined"
   | "stalls"
   | "dies-mid-stream"
+  | "hooks-past-deadline"
+  | "budget-over-stalls"
+  | "legacy-stalls"
+  | "cannot-start"
   | "refuse-401"
   | "refuse-400"
-  | "refuse-429"
   | "not-drain";
 
 export interface StubOptions {
@@ -29,6 +32,8 @@ export interface StubOptions {
   readonly afterReport?: () => void;
   /** Called where the scenario dies abruptly (the process stub exits at once from here). */
   readonly die?: () => void;
+  /** Answer the first `count` requests 429 with this `Retry-After` (seconds), as a rate-limited endpoint does. */
+  readonly rateLimit?: { readonly count: number; readonly retryAfterSeconds: number };
 }
 
 export interface SeenRequest {
@@ -42,19 +47,35 @@ export interface StubControl {
   /** `{ socket }` or `{ url }` as strings for the CLI's flags. */
   readonly flags: readonly string[];
   readonly requests: readonly SeenRequest[];
+  /** Requests that came before the time an earlier 429's `Retry-After` asked for. */
+  readonly tooEarly: () => number;
   close(): Promise<void>;
 }
 
 const COUNTS = { neverUsed: 0, idle: 1, active: 1, requests: 1, upgraded: 0, closing: 0, sse: 2, websockets: 0 };
 const STEP_MS = 20;
+/** "hooks-past-deadline": how long its cleanup hooks run after the force deadline, inside the budget. */
+export const HOOKS_PAST_DEADLINE_MS = 1_500;
 
 /** Start a stub control endpoint; resolves once it listens. */
 export async function startStubControl(options: StubOptions): Promise<StubControl> {
   const pid = options.pid ?? process.pid;
   const requests: SeenRequest[] = [];
+  let limited = 0;
+  let retryAt = 0;
+  let tooEarly = 0;
   const server: Server = createServer((req, res) => {
     void readAll(req).then((body) => {
       requests.push({ method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body });
+      // A little slack for timer granularity: a client that honours Retry-After never comes this early.
+      if (Date.now() < retryAt - 20) tooEarly++;
+      if (options.rateLimit !== undefined && limited < options.rateLimit.count) {
+        limited++;
+        retryAt = Date.now() + options.rateLimit.retryAfterSeconds * 1_000;
+        return error(res, 429, "ERR_DRAIN_CONTROL_RATE_LIMITED", "too many control requests; retry later.", {
+          "retry-after": String(options.rateLimit.retryAfterSeconds),
+        });
+      }
       answer(options, pid, req, res);
     });
   });
@@ -67,6 +88,7 @@ export async function startStubControl(options: StubOptions): Promise<StubContro
   return {
     flags,
     requests,
+    tooEarly: () => tooEarly,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -84,8 +106,6 @@ function answer(options: StubOptions, pid: number, req: IncomingMessage, res: Se
       return error(res, 401, "ERR_DRAIN_CONTROL_UNAUTHORIZED", "send the control token as `Authorization: Bearer <token>`.");
     case "refuse-400":
       return error(res, 400, "ERR_DRAIN_CONTROL_BAD_REQUEST", "mode must be graceful, lameduck or immediate.");
-    case "refuse-429":
-      return error(res, 429, "ERR_DRAIN_CONTROL_RATE_LIMITED", "too many control requests; retry after 7 s.", { "retry-after": "7" });
     case "not-drain":
       res.writeHead(404, { "content-type": "text/html" });
       res.end("<h1>Not Found</h1>");
@@ -94,42 +114,98 @@ function answer(options: StubOptions, pid: number, req: IncomingMessage, res: Se
   }
   if (req.url === "/status" && req.method === "GET") {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ pid, runtime: "node", phase: "serving", counts: COUNTS, msToDeadline: null }));
+    res.end(JSON.stringify({ pid, runtime: "node", phase: "serving", counts: COUNTS, msToDeadline: null, msToBudgetEnd: null }));
     return;
   }
   if (req.url !== "/shutdown" || req.method !== "POST") return error(res, 404, "ERR_DRAIN_CONTROL_NOT_FOUND", "unknown path.");
   stream(options, pid, res);
 }
 
+/** One scripted moment of the stream: wait `afterMs` after the previous one, then act. */
+interface Step {
+  readonly afterMs: number;
+  readonly run: () => void;
+}
+
 function stream(options: StubOptions, pid: number, res: ServerResponse): void {
   res.writeHead(202, { "content-type": "application/x-ndjson" });
   const write = (value: unknown): boolean => res.write(`${JSON.stringify(value)}\n`);
+  const progress = (phase: string, msToDeadline: number | null, msToBudgetEnd: number | null, counts = COUNTS): (() => void) =>
+    options.scenario === "legacy-stalls"
+      ? () => write({ type: "progress", phase, counts, msToDeadline }) // A server from before msToBudgetEnd.
+      : () => write({ type: "progress", phase, counts, msToDeadline, msToBudgetEnd });
+  const finish = (): void => {
+    res.end(`${JSON.stringify({ type: "report", pid, report: report(options.scenario !== "forced") })}\n`);
+    res.once("finish", () => options.afterReport?.());
+  };
+  const quiet = { ...COUNTS, active: 0, requests: 0, sse: 0 };
   const joined = options.scenario === "joined" ? { joined: true } : {};
-  write({ type: "accepted", pid, mode: "graceful", phase: "notify", msToDeadline: 2_000, ...joined });
-  const steps: (() => void)[] = [
-    () => write({ type: "progress", phase: "drain", counts: COUNTS, msToDeadline: 1_500 }),
-    () => write({ type: "progress", phase: "cleanup", counts: { ...COUNTS, active: 0, requests: 0, sse: 0 }, msToDeadline: 900 }),
+  let accepted: Record<string, unknown> = { type: "accepted", pid, mode: "graceful", phase: "notify", msToDeadline: 2_000, msToBudgetEnd: 2_500, ...joined };
+  let steps: Step[] = [
+    { afterMs: STEP_MS, run: progress("drain", 1_500, 2_000) },
+    { afterMs: STEP_MS, run: progress("cleanup", null, 1_400, quiet) },
   ];
-  if (options.scenario === "dies-mid-stream") steps.push(() => (options.die ?? (() => res.destroy()))());
-  else if (options.scenario === "stalls") steps.push(() => void 0);
-  else {
-    steps.push(() => {
-      res.end(`${JSON.stringify({ type: "report", pid, report: report(options.scenario !== "forced") })}\n`);
-      res.once("finish", () => options.afterReport?.());
-    });
+  let tick: (() => void) | undefined;
+  switch (options.scenario) {
+    case "dies-mid-stream":
+      steps.push({ afterMs: STEP_MS, run: () => (options.die ?? (() => res.destroy()))() });
+      break;
+    case "stalls":
+      tick = progress("drain", 1_000, 1_500);
+      break;
+    case "hooks-past-deadline":
+      // The force deadline is 40 ms away, the budget's end 1.5 s later: cleanup hooks use that reserve in full.
+      accepted = { ...accepted, phase: "drain", msToDeadline: 40, msToBudgetEnd: 40 + HOOKS_PAST_DEADLINE_MS };
+      steps = [
+        { afterMs: STEP_MS, run: progress("drain", 20, 20 + HOOKS_PAST_DEADLINE_MS) },
+        { afterMs: STEP_MS, run: progress("cleanup", null, HOOKS_PAST_DEADLINE_MS, quiet) },
+        { afterMs: HOOKS_PAST_DEADLINE_MS - 2 * STEP_MS, run: progress("stopped", null, null, quiet) },
+        { afterMs: 0, run: finish },
+      ];
+      break;
+    case "budget-over-stalls":
+      // A minute announced, then the budget is over (the server escalated, or its clock says so), and nothing more.
+      accepted = { ...accepted, msToDeadline: 50_000, msToBudgetEnd: 60_000 };
+      steps = [{ afterMs: STEP_MS, run: progress("cleanup", null, 0, quiet) }];
+      break;
+    case "cannot-start":
+      // What a disposed drain answers: accepted, then an error line, and the stream ends.
+      accepted = { ...accepted, phase: "serving", msToDeadline: null, msToBudgetEnd: null };
+      steps = [
+        {
+          afterMs: 0,
+          run: () => res.end(`${JSON.stringify({ type: "error", error: { code: "ERR_DRAIN_DISPOSED", message: "This drain was disposed." } })}\n`),
+        },
+      ];
+      break;
+    case "legacy-stalls":
+      // A server from before msToBudgetEnd: the force deadline only, null once past it, then no report.
+      accepted = { type: "accepted", pid, mode: "graceful", phase: "drain", msToDeadline: 200 };
+      steps = [];
+      tick = progress("cleanup", null, null, quiet);
+      break;
+    default:
+      steps.push({ afterMs: STEP_MS, run: finish });
   }
-  let index = 0;
-  const timer = setInterval(() => {
-    const step = steps[index++];
-    if (step === undefined) {
-      // "stalls": keep ticking, never report.
-      write({ type: "progress", phase: "drain", counts: COUNTS, msToDeadline: 1_000 });
-      return;
+  write(accepted);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const next = (index: number): void => {
+    const step = steps[index];
+    if (step !== undefined) {
+      timer = setTimeout(() => {
+        step.run();
+        next(index + 1);
+      }, step.afterMs);
+    } else if (tick !== undefined) {
+      const again = tick;
+      timer = setTimeout(() => {
+        again();
+        next(index);
+      }, STEP_MS);
     }
-    step();
-    if (index === steps.length && options.scenario !== "stalls") clearInterval(timer);
-  }, STEP_MS);
-  res.once("close", () => clearInterval(timer));
+  };
+  next(0);
+  res.once("close", () => clearTimeout(timer));
 }
 
 function report(clean: boolean): Record<string, unknown> {
