@@ -233,6 +233,6 @@ describe("drain stop against stub endpoints", () => {
     await stub.close();
     const result = await runCli(["stop", ...stub.flags]);
     expect(result.code).toBe(EXIT.unreachable);
-    expect(result.err[0]).toMatch(/nothing is listening at http:\/\/127\.0\.0\.1:\d+: is the service running with control: \{ port: \d+ \}\?/);
+    expect(result.err[0]).toMatch(/nothing is listening at http:\/\/127\.0\.0\.1:\d+: is the service running with control: \{ port: \d+, token \}\?/);
   });
 });

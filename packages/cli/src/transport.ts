@@ -71,7 +71,7 @@ function joinPath(base: URL, path: string): string {
 
 function unreachable(target: Target, error: NodeJS.ErrnoException): CliError {
   const where = describeTarget(target);
-  const serve = "socket" in target ? `control: { socket: "${where}" }` : `control: { port: ${target.url.port || 80} }`;
+  const serve = "socket" in target ? `control: { socket: "${where}" }` : `control: { port: ${target.url.port || 80}, token }`;
   switch (error.code) {
     case "ENOENT":
       return cliError("ERR_DRAIN_CLI_UNREACHABLE", `no drain control endpoint at ${where}: is the service running with ${serve}?`);
