@@ -61,10 +61,12 @@ export function markResponse(response: ServerResponse): void {
 
 /** Whether a finished response told the client the connection closes after it. */
 export function carriedClose(response: ServerResponse): boolean {
-  const header = response.getHeader("connection");
-  const value = Array.isArray(header) ? header.join(",") : String(header ?? "");
   // shouldKeepAlive is false when the request itself asked to close (HTTP/1.0, `Connection: close`).
-  return /(^|[\s,])close($|[\s,])/i.test(value) || response.shouldKeepAlive === false;
+  if (response.shouldKeepAlive === false) return true;
+  const header = response.getHeader("connection");
+  if (header === undefined) return false;
+  const value = Array.isArray(header) ? header.join(",") : String(header);
+  return /(^|[\s,])close($|[\s,])/i.test(value);
 }
 
 /** Close a connection with nothing in flight. */
