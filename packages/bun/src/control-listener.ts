@@ -1,8 +1,18 @@
-import { drainError } from "@drain/core";
-import type { ControlEndpoint, ControlHandler, ControlListener, ControlListenerEvents, ControlPeer } from "@drain/engine";
-
-/** How long `close()` lets control answers still being written (a report line) finish before forcing. */
-const CLOSE_GRACE_MS = 2_000;
+import {
+  bindPrivately,
+  closeWithGrace,
+  controlInUseError,
+  OWNER_ONLY,
+  peerOf,
+  replaceStaleSocket,
+  trackWriting,
+  watchBody,
+  type ControlEndpoint,
+  type ControlHandler,
+  type ControlListener,
+  type ControlListenerEvents,
+  type StaleSocketOps,
+} from "@drain/engine";
 
 /** The parts of Bun this listener uses (typed here so the package needs no `@types/bun`). */
 interface ControlServer {
@@ -17,14 +27,16 @@ interface BunControlApi {
   connect(options: { unix: string; socket: { data(): void; open(socket: { end(): void }): void } }): Promise<{ end(): void }>;
   file(path: string): { stat(): Promise<{ isSocket(): boolean }>; delete(): Promise<void> };
 }
-interface ProcessUmask {
+interface BunProcess {
   umask(mask?: number): number;
+  getBuiltinModule(id: "node:fs"): { chmodSync(path: string, mode: number): void };
 }
 
 /**
  * The control endpoint's listener on Bun: its own `Bun.serve` (not the drained server, so its requests are not
  * tracked) on a Unix socket or a loopback port. The socket is created with mode 0600 by holding the umask at 0177
- * while `Bun.serve` binds, which it does synchronously (measured: 0600 on Bun 1.4.5). A socket file left by a
+ * while `Bun.serve` binds, which it does synchronously (measured: 0600 on Bun 1.4.5); where the umask cannot be
+ * changed, the socket is chmod-ed right after the bind instead (and closed if that fails). A socket file left by a
  * crash is probed with `Bun.connect`: refused means stale (deleted, then listened on); answered means another live
  * process owns it. Bun removes the socket file when the server stops.
  *
@@ -38,54 +50,52 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
   const bun = (globalThis as unknown as { Bun: BunControlApi }).Bun;
   let server: ControlServer | undefined;
   let closed = false;
-  const writing = new Set<Promise<void>>();
+  const writing = trackWriting();
 
   const fetch = async (request: Request, current: ControlServer): Promise<Response> => {
-    const peer: ControlPeer = endpoint.transport === "unix" ? { address: "unix", transport: "unix" } : { address: current.requestIP(request)?.address ?? "", transport: "tcp" };
+    const peer = peerOf(endpoint, endpoint.transport === "unix" ? undefined : current.requestIP(request)?.address);
     // Bun's default idle timeout (10 s) would cut a shutdown's answer while cleanup hooks run without a line.
     if (request.method === "POST") current.timeout(request, 0);
     const response = await handler(request, peer);
     if (response.body === null) return response;
-    // Watch the body to its end, so that close() lets the report line out before stopping.
-    let done: () => void = () => {};
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    writing.add(finished);
-    void finished.then(() => writing.delete(finished));
-    // `flush` runs once the handler's stream has ended; a client that leaves cancels it instead (close() then waits its grace).
-    const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => done() }));
-    return new Response(body, { status: response.status, headers: response.headers });
+    // Watch the body to its end, or to the client leaving (Bun cancels it then), so close() lets the report line out first.
+    let sent: () => void = () => {};
+    writing.add(new Promise<void>((resolve) => (sent = resolve)));
+    return new Response(watchBody(response.body, sent), { status: response.status, headers: response.headers });
   };
 
-  const listen = (): void => {
-    const options =
-      endpoint.transport === "unix"
-        ? { unix: endpoint.path, fetch }
-        : { hostname: endpoint.host, port: endpoint.port, fetch };
-    server = endpoint.transport === "unix" ? withPrivateUmask(() => bun.serve(options)) : bun.serve(options);
+  const listen = async (): Promise<void> => {
+    if (endpoint.transport === "unix") {
+      const { path } = endpoint;
+      const process = (globalThis as unknown as { process: BunProcess }).process;
+      server = await bindPrivately(
+        (mask) => process.umask(mask),
+        () => process.getBuiltinModule("node:fs").chmodSync(path, OWNER_ONLY),
+        () => bun.serve({ unix: path, fetch }),
+        (bound) => stop(bound, true),
+      );
+    } else {
+      server = bun.serve({ hostname: endpoint.host, port: endpoint.port, fetch });
+    }
+    // close() came while the bind was settling and found nothing to close.
+    if (closed) {
+      await stop(server, true);
+      return;
+    }
     // The control endpoint must never be what keeps a finished process alive.
     server.unref?.();
     events.listening(endpoint.transport === "unix" ? `unix:${endpoint.path}` : server.url.origin);
   };
 
-  try {
-    listen();
-  } catch (error) {
-    if (endpoint.transport !== "unix" || (error as { code?: string }).code !== "EADDRINUSE") {
-      events.failed(inUse(error, endpoint));
-    } else {
-      void replaceStaleSocket(bun, endpoint.path).then(
-        () => {
-          if (closed) return;
-          try {
-            listen();
-          } catch (again) {
-            events.failed(inUse(again, endpoint));
-          }
-        },
-        (reason: unknown) => events.failed(reason),
-      );
+  listen().catch((error: unknown) => {
+    if (endpoint.transport !== "unix" || !isAddrInUse(error)) {
+      events.failed(isAddrInUse(error) ? controlInUseError(endpoint, error) : error);
+      return;
     }
-  }
+    replaceStaleSocket(endpoint.path, staleSocketOps(bun))
+      .then(() => (closed ? undefined : listen()))
+      .catch((again: unknown) => events.failed(isAddrInUse(again) ? controlInUseError(endpoint, again) : again));
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -94,12 +104,8 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
       closing ??= (async (): Promise<void> => {
         const current = server;
         if (current === undefined) return;
-        let grace: ReturnType<typeof setTimeout> | undefined;
-        const deadline = new Promise<void>((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)));
         // The last lines are handed to Bun; a graceful stop lets Bun write them out and end those responses.
-        await Promise.race([Promise.all(writing).then(() => stop(current, false)), deadline]);
-        clearTimeout(grace);
-        await stop(current, true);
+        await closeWithGrace(writing, () => stop(current, false), () => stop(current, true));
       })();
       return closing;
     },
@@ -114,41 +120,38 @@ async function stop(server: ControlServer, force: boolean): Promise<void> {
   }
 }
 
-/** Run `bind` with umask 0177, so a Unix socket it creates is 0600 from its first moment. */
-function withPrivateUmask<T>(bind: () => T): T {
-  const process = (globalThis as unknown as { process: ProcessUmask }).process;
-  const previous = process.umask(0o177);
-  try {
-    return bind();
-  } finally {
-    process.umask(previous);
-  }
+function isAddrInUse(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === "EADDRINUSE";
 }
 
-/** Delete `path` if it is a socket nobody answers on; reject when it is alive or not a socket. */
-async function replaceStaleSocket(bun: BunControlApi, path: string): Promise<void> {
-  const file = bun.file(path);
-  const stat = await file.stat();
-  if (!stat.isSocket()) {
-    throw drainError("ERR_DRAIN_CONTROL_IN_USE", `${path} exists and is not a socket; remove it or give the control endpoint another socket path.`);
-  }
-  let answered = false;
-  try {
-    const probe = await bun.connect({ unix: path, socket: { data: () => {}, open: (socket) => socket.end() } });
-    answered = true;
-    probe.end();
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ECONNREFUSED") throw error;
-  }
-  if (answered) {
-    throw drainError("ERR_DRAIN_CONTROL_IN_USE", `another process is listening on ${path}; stop it or give the control endpoint another socket path.`);
-  }
-  // Left by a process that died without closing it.
-  await file.delete();
-}
-
-function inUse(error: unknown, endpoint: ControlEndpoint): unknown {
-  if ((error as { code?: string }).code !== "EADDRINUSE") return error;
-  const where = endpoint.transport === "unix" ? endpoint.path : `${endpoint.host}:${endpoint.port}`;
-  return drainError("ERR_DRAIN_CONTROL_IN_USE", `another process is listening on ${where}; stop it or give the control endpoint another ${endpoint.transport === "unix" ? "socket path" : "port"}.`);
+/** Bun's file and socket operations for replacing a socket file left by a crash. */
+function staleSocketOps(bun: BunControlApi): StaleSocketOps {
+  return {
+    isSocket: async (path) => {
+      try {
+        return (await bun.file(path).stat()).isSocket();
+      } catch (error) {
+        if ((error as { code?: string }).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    probe: async (path) => {
+      try {
+        const probe = await bun.connect({ unix: path, socket: { data: () => {}, open: (socket) => socket.end() } });
+        probe.end();
+        return true;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === "ECONNREFUSED" || code === "ENOENT") return false;
+        throw error;
+      }
+    },
+    remove: async (path) => {
+      try {
+        await bun.file(path).delete();
+      } catch {
+        // Removed by someone else meanwhile: fine either way.
+      }
+    },
+  };
 }

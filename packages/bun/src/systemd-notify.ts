@@ -1,3 +1,5 @@
+import { systemdNotifyArgs, systemdNotifyError } from "@drain/engine";
+
 /** The parts of `Bun.spawn` this uses (typed here so the package needs no `@types/bun`). */
 interface BunSpawnApi {
   spawn(command: string[], options: { env: Record<string, string | undefined>; stdio: ["ignore", "ignore", "ignore"] }): { readonly exited: Promise<number>; unref(): void };
@@ -17,12 +19,12 @@ export async function notifySupervisor(socket: string, message: string): Promise
   const scope = globalThis as unknown as { Bun: BunSpawnApi; process: { env: Record<string, string | undefined> } };
   let child: ReturnType<BunSpawnApi["spawn"]>;
   try {
-    child = scope.Bun.spawn(["systemd-notify", ...message.split("\n")], { env: { ...scope.process.env, NOTIFY_SOCKET: socket }, stdio: ["ignore", "ignore", "ignore"] });
+    child = scope.Bun.spawn(["systemd-notify", ...systemdNotifyArgs(message)], { env: { ...scope.process.env, NOTIFY_SOCKET: socket }, stdio: ["ignore", "ignore", "ignore"] });
   } catch {
-    throw new Error("systemd-notify is not installed, so systemd was not told STOPPING=1; install systemd or unset NOTIFY_SOCKET.");
+    throw systemdNotifyError();
   }
   // Never what keeps a finished process alive.
   child.unref();
   const code = await child.exited;
-  if (code !== 0) throw new Error(`systemd-notify exited with ${code}; give the unit NotifyAccess=all so systemd accepts its messages.`);
+  if (code !== 0) throw systemdNotifyError(code);
 }

@@ -1,3 +1,5 @@
+import { systemdNotifyArgs, systemdNotifyError } from "@drain/engine";
+
 /** The parts of `Deno` this uses (typed here so the package type-checks without Deno's declarations). */
 interface DenoNotifyApi {
   readonly pid: number;
@@ -37,7 +39,7 @@ export async function notifySupervisor(socket: string, message: string): Promise
   }
   let child: ReturnType<InstanceType<DenoNotifyApi["Command"]>["spawn"]>;
   try {
-    child = new deno.Command("systemd-notify", { args: message.split("\n"), env: { NOTIFY_SOCKET: socket }, stdin: "null", stdout: "null", stderr: "null" }).spawn();
+    child = new deno.Command("systemd-notify", { args: systemdNotifyArgs(message), env: { NOTIFY_SOCKET: socket }, stdin: "null", stdout: "null", stderr: "null" }).spawn();
   } catch (error) {
     throw new Error(
       `systemd-notify could not run (${error instanceof Error ? error.message : String(error)}); run Deno with --unstable-net to notify directly, or allow --allow-run=systemd-notify with NotifyAccess=all.`,
@@ -46,5 +48,5 @@ export async function notifySupervisor(socket: string, message: string): Promise
   // Never what keeps a finished process alive.
   child.unref();
   const { code } = await child.status;
-  if (code !== 0) throw new Error(`systemd-notify exited with ${code}; give the unit NotifyAccess=all so systemd accepts its messages.`);
+  if (code !== 0) throw systemdNotifyError(code);
 }

@@ -10,3 +10,18 @@ export { createControlHandler } from "./control/handler.ts";
 export { resolveControlOptions } from "./control/options.ts";
 export { MAX_BODY_BYTES, MAX_TIMEOUT_MS } from "./control/body.ts";
 export type * from "./control/types.ts";
+export {
+  bindPrivately,
+  CLOSE_GRACE_MS,
+  closeWithGrace,
+  controlInUseError,
+  describeEndpoint,
+  OWNER_ONLY,
+  peerOf,
+  replaceStaleSocket,
+  trackWriting,
+  watchBody,
+  type StaleSocketOps,
+  type WritingSet,
+} from "./control/listener-kit.ts";
+export { systemdNotifyArgs, systemdNotifyError } from "./control/systemd-notify.ts";

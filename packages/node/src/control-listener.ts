@@ -1,14 +1,22 @@
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect } from "node:net";
-import { drainError } from "@drain/core";
-import { MAX_BODY_BYTES, type ControlEndpoint, type ControlHandler, type ControlListener, type ControlListenerEvents, type ControlPeer } from "@drain/engine";
+import {
+  bindPrivately,
+  closeWithGrace,
+  controlInUseError,
+  MAX_BODY_BYTES,
+  OWNER_ONLY,
+  peerOf,
+  replaceStaleSocket,
+  trackWriting,
+  type ControlEndpoint,
+  type ControlHandler,
+  type ControlListener,
+  type ControlListenerEvents,
+  type StaleSocketOps,
+} from "@drain/engine";
 import { writeResponse } from "./respond.ts";
-
-/** How long `close()` lets control responses still being written (a report line on a slow client) finish. */
-const CLOSE_GRACE_MS = 2_000;
-/** Owner read and write only: the control socket is as private as the process's own files. */
-const OWNER_ONLY = 0o600;
 
 /**
  * The control endpoint's listener on Node: a separate `node:http` server (its connections are not the drained
@@ -17,7 +25,8 @@ const OWNER_ONLY = 0o600;
  * The Unix socket is created with mode 0600 without a window: the umask is 0177 while `listen()` binds, which
  * it does synchronously for a path (measured on Node 20 and 24). A socket file left by a crash is found by
  * connecting to it: refused means stale (removed, then listened on); answered means another live process owns it
- * (`ERR_DRAIN_CONTROL_IN_USE`). Node removes the file when the server closes.
+ * (`ERR_DRAIN_CONTROL_IN_USE`). Node removes the file when the server closes. A TCP listen completes a tick later
+ * (Node looks the host up asynchronously, even `127.0.0.1`): a `close()` before that still closes it.
  *
  * @example
  * ```ts
@@ -26,16 +35,19 @@ const OWNER_ONLY = 0o600;
  * ```
  */
 export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler, events: ControlListenerEvents): ControlListener {
-  const writing = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const done = answer(req, res, endpoint, handler).finally(() => writing.delete(done));
-    writing.add(done);
-  });
+  const writing = trackWriting();
+  const server = createServer((req, res) => writing.add(answer(req, res, endpoint, handler)));
   // Only the request's head and body are bounded; a shutdown's NDJSON answer may rightly last minutes.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  let closed = false;
 
   server.on("listening", () => {
+    // close() came before the (asynchronous) TCP listen finished and found nothing to close: close it now.
+    if (closed) {
+      server.close();
+      return;
+    }
     // The control endpoint must never be what keeps a finished process alive.
     server.unref();
     const address = server.address();
@@ -43,114 +55,86 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
     else if (address !== null && typeof address === "object") events.listening(`http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`);
   });
 
+  const listenPrivately = (path: string): void => {
+    bindPrivately(
+      (mask) => process.umask(mask),
+      // Not bound (the 'error' event follows, asynchronously): nothing to chmod.
+      () => server.listening && chmodSync(path, OWNER_ONLY),
+      () => server.listen(path),
+      () => new Promise<void>((resolve) => server.close(() => resolve())),
+    ).catch((error: unknown) => events.failed(error));
+  };
+
   let retried = false;
-  let closed = false;
   server.on("error", (error: NodeJS.ErrnoException) => {
     if (endpoint.transport === "unix" && error.code === "EADDRINUSE" && !retried) {
       retried = true;
-      replaceStaleSocket(endpoint.path).then(
+      replaceStaleSocket(endpoint.path, staleSocketOps).then(
         () => {
-          if (!closed) listenPrivately(server, endpoint.path);
+          if (!closed) listenPrivately(endpoint.path);
         },
         (reason: unknown) => events.failed(reason),
       );
       return;
     }
-    events.failed(
-      error.code === "EADDRINUSE"
-        ? drainError("ERR_DRAIN_CONTROL_IN_USE", `another process is listening on ${describe(endpoint)}; stop it or give the control endpoint another ${endpoint.transport === "unix" ? "socket path" : "port"}.`)
-        : error,
-    );
+    events.failed(error.code === "EADDRINUSE" ? controlInUseError(endpoint, error) : error);
   });
 
-  if (endpoint.transport === "unix") listenPrivately(server, endpoint.path);
+  if (endpoint.transport === "unix") listenPrivately(endpoint.path);
   else server.listen({ port: endpoint.port, host: endpoint.host });
 
   let closing: Promise<void> | undefined;
   return {
     close(): Promise<void> {
       closed = true;
-      closing ??= new Promise<void>((resolve) => {
-        if (!server.listening) {
-          resolve();
-          return;
-        }
-        server.close(() => resolve());
+      closing ??= (async (): Promise<void> => {
+        if (!server.listening) return;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // Answers still being written (the report line) finish first; a client that stopped reading does not hold the exit.
-        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        grace.unref();
-        void Promise.all(writing).then(() => {
-          clearTimeout(grace);
-          server.closeAllConnections();
-        });
-      });
+        const closeAll = (): void => server.closeAllConnections();
+        await closeWithGrace(writing, closeAll, closeAll);
+        await stopped;
+      })();
       return closing;
     },
   };
 }
 
-/** Listen on `path` with a umask that makes the socket 0600 from the moment it exists. */
-function listenPrivately(server: ReturnType<typeof createServer>, path: string): void {
-  let previous: number | undefined;
-  try {
-    previous = process.umask(0o177);
-  } catch {
-    // Worker threads cannot change the umask: fall back to chmod right after the (synchronous) bind below.
-  }
-  try {
-    server.listen(path);
-  } finally {
-    if (previous !== undefined) process.umask(previous);
-  }
-  if (previous === undefined) {
+/** Node's file and socket operations for replacing a socket file left by a crash. */
+const staleSocketOps: StaleSocketOps = {
+  isSocket: (path) => {
     try {
-      chmodSync(path, OWNER_ONLY);
-    } catch {
-      // Not bound (the 'error' event follows); nothing to chmod.
+      return lstatSync(path).isSocket();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
     }
-  }
-}
-
-/** Remove `path` if it is a socket nobody answers on; reject when it is alive or not a socket. */
-function replaceStaleSocket(path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let isSocket = false;
+  },
+  probe: (path) =>
+    new Promise((resolve, reject) => {
+      const probe = connect(path);
+      probe.once("connect", () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "ECONNREFUSED" || error.code === "ENOENT") resolve(false);
+        else reject(error);
+      });
+    }),
+  remove: (path) => {
     try {
-      isSocket = lstatSync(path).isSocket();
+      unlinkSync(path);
     } catch {
-      // Gone meanwhile: the retry will simply listen.
-      resolve();
-      return;
+      // Removed by someone else meanwhile: fine either way.
     }
-    if (!isSocket) {
-      reject(drainError("ERR_DRAIN_CONTROL_IN_USE", `${path} exists and is not a socket; remove it or give the control endpoint another socket path.`));
-      return;
-    }
-    const probe = connect(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      reject(drainError("ERR_DRAIN_CONTROL_IN_USE", `another process is listening on ${path}; stop it or give the control endpoint another socket path.`));
-    });
-    probe.once("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "ECONNREFUSED") {
-        reject(error);
-        return;
-      }
-      // Left by a process that died without closing it.
-      try {
-        unlinkSync(path);
-      } catch {
-        // Removed by someone else meanwhile: fine either way.
-      }
-      resolve();
-    });
-  });
-}
+  },
+};
 
 /** Turn one Node request into a web Request, hand it to the handler, write the answer. Never rejects. */
 async function answer(req: IncomingMessage, res: ServerResponse, endpoint: ControlEndpoint, handler: ControlHandler): Promise<void> {
-  const peer: ControlPeer = endpoint.transport === "unix" ? { address: "unix", transport: "unix" } : { address: req.socket.remoteAddress ?? "", transport: "tcp" };
+  const peer = peerOf(endpoint, req.socket.remoteAddress);
   const { body, complete } = await readCapped(req);
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -216,8 +200,4 @@ function readCapped(req: IncomingMessage): Promise<{ body: Uint8Array<ArrayBuffe
  */
 function tooLarge(): { body: Uint8Array<ArrayBuffer>; complete: boolean } {
   return { body: new Uint8Array(MAX_BODY_BYTES + 1), complete: false };
-}
-
-function describe(endpoint: ControlEndpoint): string {
-  return endpoint.transport === "unix" ? endpoint.path : `${endpoint.host}:${endpoint.port}`;
 }

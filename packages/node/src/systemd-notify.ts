@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { systemdNotifyArgs, systemdNotifyError } from "@drain/engine";
 
 /**
  * Send one sd_notify message on Node. Node cannot open an AF_UNIX datagram socket (`dgram` knows only udp4 and
@@ -12,12 +13,10 @@ import { spawn } from "node:child_process";
  */
 export function notifySupervisor(socket: string, message: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("systemd-notify", message.split("\n"), { env: { ...process.env, NOTIFY_SOCKET: socket }, stdio: "ignore" });
+    const child = spawn("systemd-notify", systemdNotifyArgs(message), { env: { ...process.env, NOTIFY_SOCKET: socket }, stdio: "ignore" });
     // Never what keeps a finished process alive.
     child.unref();
-    child.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "ENOENT" ? new Error("systemd-notify is not installed, so systemd was not told STOPPING=1; install systemd or unset NOTIFY_SOCKET.") : error),
-    );
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`systemd-notify exited with ${String(code)}; give the unit NotifyAccess=all so systemd accepts its messages.`))));
+    child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? systemdNotifyError() : error));
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(systemdNotifyError(code))));
   });
 }

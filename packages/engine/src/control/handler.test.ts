@@ -37,7 +37,7 @@ describe("GET /status and GET /metrics", () => {
     const response = await call("/status");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/json");
-    expect(await response.json()).toEqual({ pid: process.pid, runtime: "fake", phase: "serving", counts: engine.counts(), msToDeadline: null });
+    expect(await response.json()).toEqual({ pid: process.pid, runtime: "fake", phase: "serving", counts: engine.counts(), msToDeadline: null, msToBudgetEnd: null });
   });
 
   it("status shows the time left once shutting down", async () => {
@@ -48,6 +48,29 @@ describe("GET /status and GET /metrics", () => {
     clock.advance(1_000);
     const body = (await (await call("/status")).json()) as { phase: string; msToDeadline: number };
     expect(body).toMatchObject({ phase: "drain", msToDeadline: 9_000 });
+  });
+
+  it("msToBudgetEnd counts to the end of the whole budget, past the force deadline by the time reserved for hooks", async () => {
+    const { call, engine, clock } = setup({ timeoutMs: 20_000, cleanupMs: 8_000, exit: false });
+    engine.onShutdown("flush", () => new Promise(() => {}), { timeoutMs: 8_000 });
+    const id = engine.track.open("http1");
+    engine.track.request(id);
+    const response = await call("/shutdown", { method: "POST" });
+    clock.advance(1_000);
+    const status = (await (await call("/status")).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ phase: "drain", msToDeadline: 11_000, msToBudgetEnd: 19_000 });
+    engine.track.responseEnd(id, true);
+    engine.track.closed(id);
+    expect(engine.phase).toBe("cleanup");
+    const inCleanup = (await (await call("/status")).json()) as Record<string, unknown>;
+    expect(inCleanup).toMatchObject({ phase: "cleanup", msToDeadline: null, msToBudgetEnd: 19_000 });
+    clock.advance(8_000);
+    const stream = await lines(response);
+    expect(stream[0]).toMatchObject({ type: "accepted", msToDeadline: 12_000, msToBudgetEnd: 20_000 });
+    const cleanupLine = stream.find((line) => line["type"] === "progress" && line["phase"] === "cleanup");
+    expect(cleanupLine).toMatchObject({ msToDeadline: null, msToBudgetEnd: 19_000 });
+    expect(stream.find((line) => line["type"] === "progress" && line["phase"] === "stopped")).toMatchObject({ msToBudgetEnd: null });
+    expect((await (await call("/status")).json()) as Record<string, unknown>).toMatchObject({ phase: "stopped", msToBudgetEnd: null });
   });
 
   it("metrics are Prometheus text: one phase line per phase, connections by kind, totals, and durations after the report", async () => {
@@ -212,7 +235,8 @@ describe("refusals start nothing", () => {
   });
 
   it("403 for a non-loopback TCP peer, a browser Origin or a rebinding Host", async () => {
-    const { call, engine, audits } = setup({ control: { port: 0 } });
+    const { call, engine, audits } = setup({ control: { port: 0, token: TOKEN } });
+    const authorized = { headers: { authorization: `Bearer ${TOKEN}` } };
     expect((await call("/status", {}, { address: "10.0.0.7", transport: "tcp" })).status).toBe(403);
     expect((await call("/status", {}, { address: "::ffff:192.168.1.2", transport: "tcp" })).status).toBe(403);
     expect((await call("/shutdown", { method: "POST", headers: { origin: "https://evil.example" } }, LOOPBACK)).status).toBe(403);
@@ -221,9 +245,9 @@ describe("refusals start nothing", () => {
       fakeSourceFor(engine),
     )(new Request("http://evil.example:9090/status"), LOOPBACK);
     expect(rebound.status).toBe(403);
-    expect((await call("/status", {}, { address: "127.0.0.1", transport: "tcp" })).status).toBe(200);
-    expect((await call("/status", {}, { address: "::ffff:127.0.0.1", transport: "tcp" })).status).toBe(200);
-    expect((await call("/status", {}, { address: "::1", transport: "tcp" })).status).toBe(200);
+    expect((await call("/status", authorized, { address: "127.0.0.1", transport: "tcp" })).status).toBe(200);
+    expect((await call("/status", authorized, { address: "::ffff:127.0.0.1", transport: "tcp" })).status).toBe(200);
+    expect((await call("/status", authorized, { address: "::1", transport: "tcp" })).status).toBe(200);
     expect(engine.phase).toBe("serving");
     expect(audits.slice(0, 3).map((event) => event.result)).toEqual(["forbidden", "forbidden", "forbidden"]);
   });
@@ -237,6 +261,42 @@ describe("refusals start nothing", () => {
     clock.advance(1_000);
     expect((await call("/status")).status).toBe(200);
     expect((await call("/status")).status).toBe(429);
+  });
+
+  it("a flood without the token cannot lock out an authenticated stop", async () => {
+    const { call, engine, audits } = setup({ exit: false, control: { socket: "/run/test/drain.sock", token: TOKEN, rateLimit: { burst: 3, perSecond: 1 } } });
+    const flood: number[] = [];
+    for (let i = 0; i < 50; i++) flood.push((await call("/shutdown", { method: "POST", headers: i % 2 === 0 ? {} : { authorization: "Bearer wrong-token-0123456789" } })).status);
+    // The failures are limited too (a guesser gets 429 with Retry-After), in their own bucket.
+    expect(flood.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(new Set(flood.slice(3))).toEqual(new Set([429]));
+    expect(engine.phase).toBe("serving");
+    const stop = await call("/shutdown", { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(stop.status).toBe(202);
+    expect(engine.phase).toBe("stopped");
+    expect((await lines(stop)).pop()).toMatchObject({ type: "report" });
+    expect(audits.pop()).toMatchObject({ action: "shutdown", result: "accepted", status: 202 });
+  });
+
+  it("authenticated requests still have a bucket: a runaway poller with the token gets 429", async () => {
+    const { call } = setup({ control: { socket: "/run/test/drain.sock", token: TOKEN, rateLimit: { burst: 2, perSecond: 1 } } });
+    const authorized = { headers: { authorization: `Bearer ${TOKEN}` } };
+    expect([(await call("/status", authorized)).status, (await call("/status", authorized)).status]).toEqual([200, 200]);
+    const limited = await call("/status", authorized);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1");
+  });
+
+  it("once the drain is disposed, every request is 503 and nothing starts", async () => {
+    const { call, engine, audits } = setup({ exit: false });
+    engine.dispose();
+    const status = await call("/status");
+    expect(status.status).toBe(503);
+    const stop = await call("/shutdown", { method: "POST" });
+    expect(stop.status).toBe(503);
+    expect(((await stop.json()) as { error: { code: string } }).error.code).toBe("ERR_DRAIN_DISPOSED");
+    expect(engine.phase).toBe("serving");
+    expect(audits).toEqual([]);
   });
 });
 
@@ -252,6 +312,8 @@ function fakeSourceFor(engine: ReturnType<typeof createEngine>): import("./types
     msToDeadline: () => engine.msToDeadline(),
     totals: () => ({ requestsDuringShutdown: 0, forced: 0 }),
     report: () => undefined,
+    msToBudgetEnd: () => undefined,
+    disposed: () => false,
     shutdown: () => {
       throw new Error("a refused request started a shutdown");
     },
@@ -261,3 +323,15 @@ function fakeSourceFor(engine: ReturnType<typeof createEngine>): import("./types
     audit: () => {},
   };
 }
+
+describe("a shutdown that cannot start", () => {
+  it("ends the stream with an error line instead of hanging", async () => {
+    const { engine } = setup({ exit: false });
+    const { drainError } = await import("@drain/core");
+    const { progressStream } = await import("./progress-stream.ts");
+    const source = { ...fakeSourceFor(engine), shutdown: () => Promise.reject(drainError("ERR_DRAIN_DISPOSED", "This drain was disposed.")) };
+    const stream = await lines(new Response(progressStream(source, { joined: false, start: () => source.shutdown() })));
+    expect(stream.map((line) => line["type"])).toEqual(["accepted", "error"]);
+    expect(stream[1]).toEqual({ type: "error", error: { code: "ERR_DRAIN_DISPOSED", message: "This drain was disposed." } });
+  });
+});

@@ -5,7 +5,7 @@ import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./metrics.ts";
 import { isLoopbackHost, isLoopbackPeer } from "./peer.ts";
 import { progressStream } from "./progress-stream.ts";
 import { TokenBucket } from "./rate-limit.ts";
-import { errorResponse, json, ndjson, text } from "./responses.ts";
+import { errorResponse, json, ndjson, text, wholeMs } from "./responses.ts";
 import type { ControlHandler, ControlPeer, ControlSettings, ControlSource } from "./types.ts";
 
 /** The routes and the one method each answers. */
@@ -17,9 +17,11 @@ const ROUTES: Readonly<Record<string, { readonly method: string; readonly action
 
 /**
  * The control endpoint as a web handler: `GET /status`, `GET /metrics`, `POST /shutdown` (NDJSON until the
- * report). Refuses, in this order: non-loopback peers and browser requests (403), bursts (429), a missing or
- * wrong token (401), unknown paths (404), wrong methods (405), bodies over 4096 bytes (413) and bad bodies (400).
- * A refused request starts nothing. Every request is audited. Never throws.
+ * report). Refuses, in this order: non-loopback peers and browser requests (403), a disposed engine (503), a
+ * missing or wrong token (401; 429 once such failures come faster than the rate limit), bursts of authenticated
+ * requests (429), unknown paths (404), wrong methods (405), bodies over 4096 bytes (413) and bad bodies (400).
+ * Failed authentications are charged to their own bucket, so nobody without the token can use up the requests
+ * of the supervisor that has it. A refused request starts nothing. Every request is audited. Never throws.
  *
  * @example
  * ```ts
@@ -28,7 +30,9 @@ const ROUTES: Readonly<Record<string, { readonly method: string; readonly action
  * ```
  */
 export function createControlHandler(settings: ControlSettings, source: ControlSource): ControlHandler {
+  // Two buckets: traffic without the token must never use up what the supervisor, which has it, needs.
   const bucket = new TokenBucket(settings.rateLimit, () => source.now());
+  const failures = new TokenBucket(settings.rateLimit, () => source.now());
 
   return async (request: Request, peer: ControlPeer): Promise<Response> => {
     let action = "request";
@@ -48,13 +52,19 @@ export function createControlHandler(settings: ControlSettings, source: ControlS
       if (request.headers.has("origin") || (peer.transport === "tcp" && !isLoopbackHost(request.headers.get("host") ?? url.host))) {
         return refuse(403, "forbidden", "ERR_DRAIN_CONTROL_FORBIDDEN", "browser and non-loopback Host requests are refused; call the control endpoint from a local client such as `drain status`.");
       }
-      if (!bucket.take()) {
-        const retryAfter = String(bucket.retryAfterSeconds());
-        return refuse(429, "rate-limited", "ERR_DRAIN_CONTROL_RATE_LIMITED", `too many control requests; retry after ${retryAfter} s.`, { "retry-after": retryAfter });
+      if (source.disposed()) {
+        return refuse(503, "disposed", "ERR_DRAIN_DISPOSED", "this drain was disposed and its control endpoint is closing; nothing can be started through it.");
       }
+      const limited = (from: TokenBucket): Response => {
+        const retryAfter = String(from.retryAfterSeconds());
+        return refuse(429, "rate-limited", "ERR_DRAIN_CONTROL_RATE_LIMITED", `too many control requests; retry after ${retryAfter} s.`, { "retry-after": retryAfter });
+      };
+      // The token first (constant time, cheap): which bucket a request is charged to depends on it.
       if (settings.token !== undefined && !hasBearer(request.headers.get("authorization"), settings.token)) {
+        if (!failures.take()) return limited(failures);
         return refuse(401, "unauthorized", "ERR_DRAIN_CONTROL_UNAUTHORIZED", "send the control token as `Authorization: Bearer <token>`.", { "www-authenticate": 'Bearer realm="drain"' });
       }
+      if (!bucket.take()) return limited(bucket);
       if (route === undefined) {
         return refuse(404, "not-found", "ERR_DRAIN_CONTROL_NOT_FOUND", "unknown path; the control endpoint serves GET /status, GET /metrics and POST /shutdown.");
       }
@@ -77,7 +87,8 @@ function status(source: ControlSource): Response {
     runtime: source.runtime,
     phase: source.phase(),
     counts: source.counts(),
-    msToDeadline: ms === undefined ? null : Math.max(0, Math.round(ms)),
+    msToDeadline: wholeMs(ms),
+    msToBudgetEnd: wholeMs(source.msToBudgetEnd()),
   });
 }
 
@@ -113,9 +124,7 @@ async function shutdown(
   const escalates = joined && wanted.mode === "immediate" && phase !== "stopped";
   const stream = progressStream(source, {
     joined,
-    start: () => {
-      if (!joined || escalates) source.shutdown({ ...wanted, reason: wanted.reason ?? "control endpoint" });
-    },
+    start: () => (!joined || escalates ? source.shutdown({ ...wanted, reason: wanted.reason ?? "control endpoint" }) : undefined),
   });
   return done(ndjson(stream), joined ? (escalates ? "escalated" : "joined") : "accepted");
 }

@@ -7,19 +7,23 @@ import { TokenBucket } from "./rate-limit.ts";
 
 describe("control options", () => {
   it("fills in loopback and the rate-limit defaults", () => {
-    expect(resolveControlOptions({ port: 9090 })).toEqual({
+    expect(resolveControlOptions({ port: 9090, token: "0123456789abcdef" })).toEqual({
       endpoint: { transport: "tcp", host: "127.0.0.1", port: 9090 },
-      token: undefined,
+      token: "0123456789abcdef",
       rateLimit: { burst: 10, perSecond: 5 },
     });
     expect(resolveControlOptions({ socket: "/run/app/drain.sock", token: "0123456789abcdef" })?.endpoint).toEqual({ transport: "unix", path: "/run/app/drain.sock" });
+    // The 0600 socket keeps other users out by itself: no token needed there.
+    expect(resolveControlOptions({ socket: "/run/app/drain.sock" })?.token).toBeUndefined();
     expect(resolveControlOptions(undefined)).toBeUndefined();
   });
 
   it.each([
-    [{ port: 9090, host: "0.0.0.0" }, "ERR_DRAIN_INVALID_OPTION", "loopback only"],
-    [{ port: 9090, host: "192.168.1.10" }, "ERR_DRAIN_INVALID_OPTION", "loopback only"],
-    [{ port: 70_000 }, "ERR_DRAIN_INVALID_OPTION", "0 to 65535"],
+    [{ port: 9090, host: "0.0.0.0", token: "0123456789abcdef" }, "ERR_DRAIN_INVALID_OPTION", "loopback only"],
+    [{ port: 9090, host: "192.168.1.10", token: "0123456789abcdef" }, "ERR_DRAIN_INVALID_OPTION", "loopback only"],
+    [{ port: 70_000, token: "0123456789abcdef" }, "ERR_DRAIN_INVALID_OPTION", "0 to 65535"],
+    [{ port: 9090 }, "ERR_DRAIN_INVALID_OPTION", "control over TCP needs a token"],
+    [{ port: 0, host: "::1" }, "ERR_DRAIN_INVALID_OPTION", "Set control.token"],
     [{ socket: "" }, "ERR_DRAIN_INVALID_OPTION", "file path"],
     [{ socket: `/tmp/${"x".repeat(120)}` }, "ERR_DRAIN_INVALID_OPTION", "longer than a Unix socket path"],
     [{ socket: "/a", port: 1 }, "ERR_DRAIN_INVALID_OPTION", "exactly one of socket"],
@@ -35,7 +39,10 @@ describe("control options", () => {
 
   it("createEngine rejects a bad control option before anything listens", () => {
     const runtime = new FakeRuntime();
-    expect(() => createEngine({ logger: memoryLogger(), control: { port: 80, host: "0.0.0.0" as "127.0.0.1" } }, runtime)).toThrow(/loopback only/);
+    expect(() => createEngine({ logger: memoryLogger(), control: { port: 80, host: "0.0.0.0" as "127.0.0.1", token: "0123456789abcdef" } }, runtime)).toThrow(/loopback only/);
+    expect(() => createEngine({ logger: memoryLogger(), control: { port: 0 } as { port: number; token: string } }, runtime)).toThrow(
+      expect.objectContaining({ code: "ERR_DRAIN_INVALID_OPTION", message: expect.stringContaining("needs a token") }),
+    );
     expect(runtime.control).toBeUndefined();
   });
 });

@@ -15,7 +15,8 @@ const MAX_SOCKET_PATH_BYTES = 103;
  * @example
  * ```ts
  * resolveControlOptions({ socket: "/run/app/drain.sock" }); // { endpoint: { transport: "unix", path: … }, … }
- * resolveControlOptions({ port: 9000, host: "0.0.0.0" }); // throws ERR_DRAIN_INVALID_OPTION: loopback only
+ * resolveControlOptions({ port: 9000, host: "0.0.0.0", token }); // throws ERR_DRAIN_INVALID_OPTION: loopback only
+ * resolveControlOptions({ port: 9000 }); // throws ERR_DRAIN_INVALID_OPTION: TCP needs a token
  * ```
  */
 export function resolveControlOptions(value: unknown): ControlSettings | undefined {
@@ -36,6 +37,12 @@ export function resolveControlOptions(value: unknown): ControlSettings | undefin
     }
   }
   const common = { token: resolveToken(record["token"]), rateLimit: resolveRate(record["rateLimit"]) };
+  if (hasPort && common.token === undefined) {
+    // The socket's mode 0600 keeps other users out; a loopback port does not (any local user, any sidecar).
+    throw invalid(
+      'control over TCP needs a token: every local user and every container sharing the pod\'s loopback can reach the port. Set control.token to a secret of at least 16 characters (for example process.env.DRAIN_CONTROL_TOKEN, made with `openssl rand -hex 16`; `drain` reads the same variable), or use a Unix socket: { socket: "/run/app/drain.sock" }.',
+    );
+  }
   if (hasSocket) return { endpoint: { transport: "unix", path: resolveSocket(record["socket"]) }, ...common };
   return { endpoint: { transport: "tcp", host: resolveHost(record["host"]), port: resolvePort(record["port"]) }, ...common };
 }

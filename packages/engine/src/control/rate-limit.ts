@@ -1,6 +1,7 @@
 /**
- * A token bucket on the engine's clock: `burst` requests at once, then `perSecond`. One bucket for the whole
- * endpoint: Unix socket peers cannot be told apart, and a local endpoint has few honest callers.
+ * A token bucket on the engine's clock: `burst` requests at once, then `perSecond`. Peers cannot be told apart
+ * (a Unix socket has no peer address), so the handler keeps one bucket per kind of caller: authenticated
+ * requests, and failed authentications, which must never use up the supervisor's requests.
  *
  * @example
  * ```ts

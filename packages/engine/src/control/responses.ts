@@ -22,3 +22,8 @@ export function text(body: string, contentType: string): Response {
 export function ndjson(body: ReadableStream<Uint8Array>): Response {
   return new Response(body, { status: 202, headers: { ...BASE_HEADERS, "content-type": "application/x-ndjson" } });
 }
+
+/** A duration on the wire: whole milliseconds, never negative, `null` when there is none. */
+export function wholeMs(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.max(0, Math.round(ms));
+}

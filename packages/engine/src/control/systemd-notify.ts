@@ -66,3 +66,30 @@ export class SupervisorNotifier {
     }
   }
 }
+
+/**
+ * The arguments for the `systemd-notify` binary that sends `message` (one `KEY=VALUE` argument per line), for
+ * runtimes that cannot open an AF_UNIX datagram socket themselves.
+ *
+ * @example
+ * ```ts
+ * spawn("systemd-notify", systemdNotifyArgs("STOPPING=1\nEXTEND_TIMEOUT_USEC=30000000"));
+ * ```
+ */
+export function systemdNotifyArgs(message: string): string[] {
+  return message.split("\n").filter((line) => line !== "");
+}
+
+/**
+ * The error for a `systemd-notify` that could not run (`exitCode` undefined) or exited non-zero.
+ *
+ * @example
+ * ```ts
+ * child.once("exit", (code) => (code === 0 ? resolve() : reject(systemdNotifyError(code))));
+ * ```
+ */
+export function systemdNotifyError(exitCode?: number | null): Error {
+  return exitCode === undefined
+    ? new Error("systemd-notify is not installed, so systemd was not told STOPPING=1; install systemd or unset NOTIFY_SOCKET.")
+    : new Error(`systemd-notify exited with ${String(exitCode)}; give the unit NotifyAccess=all so systemd accepts its messages.`);
+}

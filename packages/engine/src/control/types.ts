@@ -17,7 +17,8 @@ export interface ControlRateLimit {
  */
 export type ControlOptions =
   | { readonly socket: string; readonly token?: string; readonly rateLimit?: ControlRateLimit }
-  | { readonly port: number; readonly host?: ControlHost; readonly token?: string; readonly rateLimit?: ControlRateLimit };
+  /** Over TCP every local user (and every container sharing the pod's loopback) can connect: the token is required. */
+  | { readonly port: number; readonly host?: ControlHost; readonly token: string; readonly rateLimit?: ControlRateLimit };
 
 /** The resolved place to listen, handed to the adapter's listener. */
 export type ControlEndpoint =
@@ -85,11 +86,16 @@ export interface ControlSource {
   mode(): Mode;
   counts(): Counts;
   msToDeadline(): number | undefined;
+  /** Time left of the whole budget (cleanup hooks included) while shutting down; `undefined` while serving or once stopped. */
+  msToBudgetEnd(): number | undefined;
   /** Live totals for the metrics. */
   totals(): { readonly requestsDuringShutdown: number; readonly forced: number };
   /** The final report, once there is one. */
   report(): Report | undefined;
-  shutdown(request: ControlShutdownRequest): void;
+  /** Whether the engine was disposed: nothing it answers can be acted on any more. */
+  disposed(): boolean;
+  /** Start (or escalate) a shutdown; rejects when the engine cannot (disposed). */
+  shutdown(request: ControlShutdownRequest): Promise<unknown>;
   onPhase(listener: (phase: Phase) => void): () => void;
   onProgress(listener: (progress: { readonly counts: Counts; readonly msToDeadline: number }) => void): () => void;
   onReport(listener: (report: Report) => void): () => void;

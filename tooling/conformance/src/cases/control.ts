@@ -190,20 +190,50 @@ export function controlCases(target: Target): void {
     expect(fixture.exited()).toBe(false);
   });
 
-  it("serves loopback TCP (port 0 picks one) and shuts down through it with a short timeoutMs", async () => {
-    const fixture = await start(target, { options: { control: { port: 0, host: "127.0.0.1" } } });
+  it("serves loopback TCP (port 0 picks one, the token required) and shuts down through it with a short timeoutMs", async () => {
+    const fixture = await start(target, { options: { control: { port: 0, host: "127.0.0.1", token: TOKEN } } });
     const address = new URL(await controlAddress(fixture));
     expect(address.hostname).toBe("127.0.0.1");
     const where = { host: "127.0.0.1", port: Number(address.port) };
-    expect(JSON.parse((await call(where, "/status")).body)).toMatchObject({ phase: "serving" });
+    const authorized = { authorization: `Bearer ${TOKEN}` };
+    expect((await call(where, "/status")).status).toBe(401);
+    expect(JSON.parse((await call(where, "/status", { headers: authorized })).body)).toMatchObject({ phase: "serving", msToBudgetEnd: null });
     const hang = await inFlight(fixture, "/hang");
     const sentAt = performance.now();
-    const answer = await call(where, "/shutdown", { method: "POST", body: '{"timeoutMs":300}' });
+    const answer = await call(where, "/shutdown", { method: "POST", body: '{"timeoutMs":300}', headers: authorized });
+    expect(answer.lines[0]?.line).toMatchObject({ type: "accepted", msToBudgetEnd: expect.any(Number) });
     const exit = await fixture.exit;
     expect(answer.lines[answer.lines.length - 1]?.line).toMatchObject({ type: "report", report: { clean: false } });
     expect(["FIN", "RST"]).toContain((await hang.ended).kind);
     // The request's own budget, not the configured 5 s, decided when the hanging request was forced.
     expect(exit.at - sentAt).toBeLessThan(300 + PROMPT_MS);
+  });
+
+  it("a client that leaves in the middle of the answer does not hold the exit for the listener's 2 s grace", async () => {
+    const path = socketPath();
+    const fixture = await start(target, { options: { control: { socket: path } } });
+    await controlAddress(fixture);
+    const slow = await inFlight(fixture, "/slow?ms=500");
+    // Read the accepted line, then go away while the drain still runs.
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: path, path: "/shutdown", method: "POST", agent: false }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", () => undefined);
+      req.once("close", () => resolve());
+      req.end();
+      setTimeout(() => reject(new Error("no accepted line within 10 s")), 10_000).unref();
+    });
+    await fixture.waitForLine("REPORT ", 10_000);
+    const reportedAt = performance.now();
+    const exit = await fixture.exit;
+    expect((await slow.response).body).toBe("slow-done");
+    expect(exit.code).toBe(0);
+    // Waiting for the gone client's answer would take the whole 2 s grace.
+    expect(exit.at - reportedAt).toBeLessThan(1_500);
   });
 
   it("takes over a socket file left by a crashed process, and refuses one a live process answers on", async () => {

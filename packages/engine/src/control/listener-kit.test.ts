@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { bindPrivately, CLOSE_GRACE_MS, closeWithGrace, controlInUseError, peerOf, replaceStaleSocket, trackWriting, watchBody, type StaleSocketOps } from "./listener-kit.ts";
+import { systemdNotifyArgs, systemdNotifyError } from "./systemd-notify.ts";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("bindPrivately", () => {
+  it("holds umask 0177 around the bind and restores it; no chmod needed", async () => {
+    const calls: string[] = [];
+    const bound = await bindPrivately(
+      (mask) => (calls.push(`umask ${mask.toString(8)}`), 0o22),
+      () => calls.push("chmod"),
+      () => (calls.push("bind"), "server"),
+      () => void calls.push("unbind"),
+    );
+    expect(bound).toBe("server");
+    expect(calls).toEqual(["umask 177", "bind", "umask 22"]);
+  });
+
+  it("chmods right after the bind when the umask cannot be changed", async () => {
+    const calls: string[] = [];
+    await bindPrivately(
+      () => {
+        throw new Error("NotCapable");
+      },
+      () => void calls.push("chmod"),
+      () => (calls.push("bind"), "server"),
+      () => void calls.push("unbind"),
+    );
+    expect(calls).toEqual(["bind", "chmod"]);
+  });
+
+  it("when that chmod fails, closes the bound server first, then rethrows", async () => {
+    const calls: string[] = [];
+    const denied = new Error("PermissionDenied");
+    await expect(
+      bindPrivately(
+        undefined,
+        () => {
+          throw denied;
+        },
+        () => "server",
+        async (server) => {
+          await Promise.resolve();
+          calls.push(`unbind ${server}`);
+        },
+      ),
+    ).rejects.toBe(denied);
+    expect(calls).toEqual(["unbind server"]);
+  });
+
+  it("a bind that throws restores the umask and is not unbound", async () => {
+    const masks: number[] = [];
+    const unbind = vi.fn();
+    await expect(bindPrivately((mask) => (masks.push(mask), 0o22), () => {}, () => {
+      throw new Error("AddrInUse");
+    }, unbind)).rejects.toThrow("AddrInUse");
+    expect(masks).toEqual([0o177, 0o22]);
+    expect(unbind).not.toHaveBeenCalled();
+  });
+});
+
+describe("replaceStaleSocket", () => {
+  function ops(isSocket: boolean | undefined, answered: boolean): StaleSocketOps & { removed: string[] } {
+    const removed: string[] = [];
+    return { removed, isSocket: () => isSocket, probe: () => Promise.resolve(answered), remove: (path) => void removed.push(path) };
+  }
+
+  it("removes a socket nobody answers on", async () => {
+    const stale = ops(true, false);
+    await replaceStaleSocket("/run/a.sock", stale);
+    expect(stale.removed).toEqual(["/run/a.sock"]);
+  });
+
+  it("resolves when the file vanished meanwhile (the same on every runtime)", async () => {
+    const gone = ops(undefined, false);
+    await replaceStaleSocket("/run/a.sock", gone);
+    expect(gone.removed).toEqual([]);
+  });
+
+  it("refuses a socket a live process answers on, and a file that is not a socket", async () => {
+    const live = ops(true, true);
+    await expect(replaceStaleSocket("/run/a.sock", live)).rejects.toMatchObject({ code: "ERR_DRAIN_CONTROL_IN_USE", message: expect.stringContaining("another process is listening on /run/a.sock") });
+    await expect(replaceStaleSocket("/run/a.sock", ops(false, false))).rejects.toMatchObject({ code: "ERR_DRAIN_CONTROL_IN_USE", message: expect.stringContaining("is not a socket") });
+    expect(live.removed).toEqual([]);
+  });
+});
+
+describe("closeWithGrace", () => {
+  it("stops gracefully once every answer is out, then forces", async () => {
+    const writing = trackWriting();
+    let sent: () => void = () => {};
+    writing.add(new Promise<void>((resolve) => (sent = resolve)));
+    const calls: string[] = [];
+    const closed = closeWithGrace(writing, () => void calls.push("graceful"), () => void calls.push("force"));
+    await Promise.resolve();
+    expect(calls).toEqual([]);
+    sent();
+    await closed;
+    expect(calls).toEqual(["graceful", "force"]);
+    expect(writing.size).toBe(0);
+  });
+
+  it("forces after the grace when an answer never gets out", async () => {
+    vi.useFakeTimers();
+    const writing = trackWriting();
+    writing.add(new Promise(() => {}));
+    const calls: string[] = [];
+    const closed = closeWithGrace(writing, () => void calls.push("graceful"), () => void calls.push("force"));
+    await vi.advanceTimersByTimeAsync(CLOSE_GRACE_MS);
+    await closed;
+    expect(calls).toEqual(["force"]);
+  });
+
+  it("a rejected answer counts as finished", async () => {
+    const writing = trackWriting();
+    writing.add(Promise.reject(new Error("client gone")));
+    const calls: string[] = [];
+    await closeWithGrace(writing, () => void calls.push("graceful"), () => void calls.push("force"));
+    expect(calls).toEqual(["graceful", "force"]);
+  });
+});
+
+describe("watchBody", () => {
+  it("reports done when the body was read to its end", async () => {
+    const done = vi.fn();
+    const body = watchBody(new Response("a\nb\n").body as ReadableStream<Uint8Array>, done);
+    expect(await new Response(body).text()).toBe("a\nb\n");
+    expect(done).toHaveBeenCalledTimes(1);
+  });
+
+  it("reports done when the client went away and the body was cancelled, and cancels the source", async () => {
+    const done = vi.fn();
+    let cancelled: unknown;
+    const source = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode("accepted\n")),
+      cancel: (reason) => {
+        cancelled = reason;
+      },
+    });
+    const reader = watchBody(source, done).getReader();
+    await reader.read();
+    await reader.cancel("client gone");
+    expect(done).toHaveBeenCalledTimes(1);
+    expect(cancelled).toBe("client gone");
+  });
+});
+
+describe("small shared pieces", () => {
+  it("peerOf: unix has no address; TCP keeps the remote IP", () => {
+    expect(peerOf({ transport: "unix", path: "/a" }, "1.2.3.4")).toEqual({ address: "unix", transport: "unix" });
+    expect(peerOf({ transport: "tcp", host: "127.0.0.1", port: 1 }, "127.0.0.1")).toEqual({ address: "127.0.0.1", transport: "tcp" });
+    expect(peerOf({ transport: "tcp", host: "127.0.0.1", port: 1 }, undefined)).toEqual({ address: "", transport: "tcp" });
+  });
+
+  it("controlInUseError names the endpoint and what to change", () => {
+    expect(controlInUseError({ transport: "tcp", host: "::1", port: 9090 })).toMatchObject({ code: "ERR_DRAIN_CONTROL_IN_USE", message: expect.stringContaining("::1:9090; stop it or give the control endpoint another port") });
+  });
+
+  it("systemd-notify gets one argument per line; its errors say what to do", () => {
+    expect(systemdNotifyArgs("STOPPING=1\nEXTEND_TIMEOUT_USEC=5000000")).toEqual(["STOPPING=1", "EXTEND_TIMEOUT_USEC=5000000"]);
+    expect(systemdNotifyError().message).toMatch(/not installed.*unset NOTIFY_SOCKET/);
+    expect(systemdNotifyError(1).message).toMatch(/exited with 1.*NotifyAccess=all/);
+  });
+});

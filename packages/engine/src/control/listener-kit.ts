@@ -1,0 +1,222 @@
+/**
+ * What the three adapters' control listeners share, in web-standard code only: each adapter passes in the
+ * few operations its runtime does differently (stat, connect, unlink, umask, chmod, stop).
+ */
+import { drainError, type DrainError } from "@drain/core";
+import type { ControlEndpoint, ControlPeer } from "./types.ts";
+
+/** How long `close()` lets control answers still being written (a report line on a slow client) finish. */
+export const CLOSE_GRACE_MS = 2_000;
+/** Owner read and write only: the control socket is as private as the process's own files. */
+export const OWNER_ONLY = 0o600;
+
+/**
+ * The endpoint as people write it: the socket path, or `host:port`.
+ *
+ * @example
+ * ```ts
+ * describeEndpoint({ transport: "tcp", host: "127.0.0.1", port: 9090 }); // "127.0.0.1:9090"
+ * ```
+ */
+export function describeEndpoint(endpoint: ControlEndpoint): string {
+  return endpoint.transport === "unix" ? endpoint.path : `${endpoint.host}:${endpoint.port}`;
+}
+
+/**
+ * The error for an endpoint another process listens on (the adapter decides that its runtime's error means
+ * "address in use"; `cause` keeps that error).
+ *
+ * @example
+ * ```ts
+ * events.failed(isAddrInUse(error) ? controlInUseError(endpoint, error) : error);
+ * ```
+ */
+export function controlInUseError(endpoint: ControlEndpoint, cause?: unknown): DrainError {
+  const error = drainError(
+    "ERR_DRAIN_CONTROL_IN_USE",
+    `another process is listening on ${describeEndpoint(endpoint)}; stop it or give the control endpoint another ${endpoint.transport === "unix" ? "socket path" : "port"}.`,
+  );
+  if (cause !== undefined) Object.defineProperty(error, "cause", { value: cause, enumerable: false });
+  return error;
+}
+
+/**
+ * Who sent a request: `"unix"` on a Unix socket (it has no peer address), else the remote IP as the runtime saw it.
+ *
+ * @example
+ * ```ts
+ * const peer = peerOf(endpoint, req.socket.remoteAddress);
+ * ```
+ */
+export function peerOf(endpoint: ControlEndpoint, remote: string | undefined): ControlPeer {
+  return endpoint.transport === "unix" ? { address: "unix", transport: "unix" } : { address: remote ?? "", transport: "tcp" };
+}
+
+/** The runtime's file and socket operations `replaceStaleSocket` needs. */
+export interface StaleSocketOps {
+  /** Whether `path` is a socket; `undefined` when nothing is there any more. */
+  isSocket(path: string): Promise<boolean | undefined> | boolean | undefined;
+  /** Connect to `path`: `true` when something answered, `false` when refused; throws on any other error. */
+  probe(path: string): Promise<boolean>;
+  /** Remove the file; one already gone is fine. */
+  remove(path: string): Promise<void> | void;
+}
+
+/**
+ * Make a bind that failed with "address in use" on a Unix socket path possible again: a socket file left by a
+ * crashed process (connecting is refused) is removed; a file that vanished meanwhile needs nothing. Rejects with
+ * `ERR_DRAIN_CONTROL_IN_USE` when a live process answers there, or when the path is not a socket.
+ *
+ * @example
+ * ```ts
+ * await replaceStaleSocket(path, { isSocket: …, probe: …, remove: … });
+ * listen(); // again
+ * ```
+ */
+export async function replaceStaleSocket(path: string, ops: StaleSocketOps): Promise<void> {
+  const socket = await ops.isSocket(path);
+  if (socket === undefined) return;
+  if (!socket) throw drainError("ERR_DRAIN_CONTROL_IN_USE", `${path} exists and is not a socket; remove it or give the control endpoint another socket path.`);
+  if (await ops.probe(path)) throw controlInUseError({ transport: "unix", path });
+  // Left by a process that died without closing it.
+  await ops.remove(path);
+}
+
+/**
+ * Bind a Unix socket that is mode 0600 from its first moment: `umask` (0177) is held around `bind` when the
+ * runtime allows it (`umask` undefined or throwing means it does not); otherwise `chmod` runs right after the
+ * bind, in the same turn. When that chmod fails, the bound server is not left listening with a wider mode and no
+ * handle on it: `unbind` runs first, then the error is thrown.
+ *
+ * @example
+ * ```ts
+ * const server = await bindPrivately((m) => process.umask(m), () => chmodSync(path, OWNER_ONLY), () => listen(path), (s) => s.close());
+ * ```
+ */
+export async function bindPrivately<T>(
+  umask: ((mask: number) => number) | undefined,
+  chmod: () => void,
+  bind: () => T,
+  unbind: (bound: T) => Promise<void> | void,
+): Promise<T> {
+  let previous: number | undefined;
+  try {
+    previous = umask?.(0o177);
+  } catch {
+    // Not allowed here (Node worker threads, Deno without --allow-sys): chmod after the bind instead.
+  }
+  let bound: T;
+  try {
+    bound = bind();
+  } finally {
+    if (previous !== undefined) umask?.(previous);
+  }
+  if (previous === undefined) {
+    try {
+      chmod();
+    } catch (error) {
+      await unbind(bound);
+      throw error;
+    }
+  }
+  return bound;
+}
+
+/** Answers still being written; each leaves the set once it settles. */
+export interface WritingSet {
+  /** Track one answer until `sent` settles (rejections count as settled). */
+  add(sent: Promise<unknown>): void;
+  /** Resolves once every answer tracked now has settled. */
+  settled(): Promise<void>;
+  readonly size: number;
+}
+
+/**
+ * The answers a control listener is still writing, so that `close()` lets the report line out first.
+ *
+ * @example
+ * ```ts
+ * const writing = trackWriting();
+ * writing.add(answer(req, res));
+ * await closeWithGrace(writing, graceful, force);
+ * ```
+ */
+export function trackWriting(): WritingSet {
+  const pending = new Set<Promise<unknown>>();
+  return {
+    add(sent) {
+      const settled = sent.then(
+        () => undefined,
+        () => undefined,
+      );
+      pending.add(settled);
+      void settled.then(() => pending.delete(settled));
+    },
+    settled: async () => {
+      await Promise.all(pending);
+    },
+    get size() {
+      return pending.size;
+    },
+  };
+}
+
+/**
+ * Close a control listener: once every answer being written is out, `graceful` (stop and let Bun or Deno end
+ * those responses); after at most {@link CLOSE_GRACE_MS} (a client that stopped reading must not hold the exit),
+ * `force`. Never rejects.
+ *
+ * @example
+ * ```ts
+ * await closeWithGrace(writing, () => server.stop(false), () => server.stop(true));
+ * ```
+ */
+export async function closeWithGrace(writing: WritingSet, graceful: () => Promise<void> | void, force: () => Promise<void> | void): Promise<void> {
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<void>((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)));
+  try {
+    await Promise.race([writing.settled().then(graceful), expired]);
+  } catch {
+    // Already stopped: the force below is all that is left.
+  } finally {
+    clearTimeout(grace);
+  }
+  try {
+    await force();
+  } catch {
+    // Already stopped.
+  }
+}
+
+/**
+ * The same body, with `done` called once it is finished either way: read to its end, or cancelled because the
+ * client went away (a `TransformStream`'s `flush` would miss the cancel, leaving `close()` to wait its grace).
+ *
+ * @example
+ * ```ts
+ * return new Response(watchBody(response.body, () => sent()), response);
+ * ```
+ */
+export function watchBody(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (chunk.done) {
+          controller.close();
+          done();
+        } else {
+          controller.enqueue(chunk.value);
+        }
+      } catch (error) {
+        done();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      done();
+      await reader.cancel(reason);
+    },
+  });
+}
