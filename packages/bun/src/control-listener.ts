@@ -1,10 +1,9 @@
 import {
   bindPrivately,
   closeWithGrace,
-  controlInUseError,
   OWNER_ONLY,
+  listenReplacingStale,
   peerOf,
-  replaceStaleSocket,
   trackWriting,
   watchBody,
   type ControlEndpoint,
@@ -87,15 +86,7 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
     events.listening(endpoint.transport === "unix" ? `unix:${endpoint.path}` : server.url.origin);
   };
 
-  listen().catch((error: unknown) => {
-    if (endpoint.transport !== "unix" || !isAddrInUse(error)) {
-      events.failed(isAddrInUse(error) ? controlInUseError(endpoint, error) : error);
-      return;
-    }
-    replaceStaleSocket(endpoint.path, staleSocketOps(bun))
-      .then(() => (closed ? undefined : listen()))
-      .catch((again: unknown) => events.failed(isAddrInUse(again) ? controlInUseError(endpoint, again) : again));
-  });
+  listenReplacingStale(endpoint, listen, { isAddrInUse, stale: staleSocketOps(bun), isClosed: () => closed, failed: events.failed });
 
   let closing: Promise<void> | undefined;
   return {

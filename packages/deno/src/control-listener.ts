@@ -1,10 +1,9 @@
 import {
   bindPrivately,
   closeWithGrace,
-  controlInUseError,
   OWNER_ONLY,
+  listenReplacingStale,
   peerOf,
-  replaceStaleSocket,
   trackWriting,
   type ControlEndpoint,
   type ControlHandler,
@@ -91,15 +90,7 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
     events.listening(address);
   };
 
-  listen().catch((error: unknown) => {
-    if (endpoint.transport !== "unix" || !isAddrInUse(error)) {
-      events.failed(isAddrInUse(error) ? controlInUseError(endpoint, error) : error);
-      return;
-    }
-    replaceStaleSocket(endpoint.path, staleSocketOps(deno))
-      .then(() => (closed ? undefined : listen()))
-      .catch((again: unknown) => events.failed(isAddrInUse(again) ? controlInUseError(endpoint, again) : again));
-  });
+  listenReplacingStale(endpoint, listen, { isAddrInUse, stale: staleSocketOps(deno), isClosed: () => closed, failed: events.failed });
 
   let closing: Promise<void> | undefined;
   return {

@@ -16,11 +16,13 @@ export {
   closeWithGrace,
   controlInUseError,
   describeEndpoint,
+  listenReplacingStale,
   OWNER_ONLY,
   peerOf,
   replaceStaleSocket,
   trackWriting,
   watchBody,
+  type ListenRetry,
   type StaleSocketOps,
   type WritingSet,
 } from "./control/listener-kit.ts";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { bindPrivately, CLOSE_GRACE_MS, closeWithGrace, controlInUseError, peerOf, replaceStaleSocket, trackWriting, watchBody, type StaleSocketOps } from "./listener-kit.ts";
+import { bindPrivately, CLOSE_GRACE_MS, closeWithGrace, controlInUseError, listenReplacingStale, peerOf, replaceStaleSocket, trackWriting, watchBody, type StaleSocketOps } from "./listener-kit.ts";
 import { systemdNotifyArgs, systemdNotifyError } from "./systemd-notify.ts";
 
 afterEach(() => {
@@ -163,5 +163,80 @@ describe("small shared pieces", () => {
     expect(systemdNotifyArgs("STOPPING=1\nEXTEND_TIMEOUT_USEC=5000000")).toEqual(["STOPPING=1", "EXTEND_TIMEOUT_USEC=5000000"]);
     expect(systemdNotifyError().message).toMatch(/not installed.*unset NOTIFY_SOCKET/);
     expect(systemdNotifyError(1).message).toMatch(/exited with 1.*NotifyAccess=all/);
+  });
+});
+
+describe("listenReplacingStale", () => {
+  const path = "/run/app/drain.sock";
+  const inUse = Object.assign(new Error("address in use"), { code: "EADDRINUSE" });
+  const isAddrInUse = (error: unknown): boolean => (error as { code?: string }).code === "EADDRINUSE";
+  const staleFile = (removed: string[]): StaleSocketOps => ({ isSocket: () => true, probe: async () => false, remove: (p) => void removed.push(p) });
+
+  /** Run it and resolve once it has either listened `times` times or reported a failure. */
+  function run(listen: () => Promise<void>, stale: StaleSocketOps, endpoint = { transport: "unix" as const, path }, closed = false): Promise<unknown> {
+    return new Promise((resolve) => {
+      listenReplacingStale(endpoint, () => listen().then(() => resolve("listening")), { isAddrInUse, stale, isClosed: () => closed, failed: resolve });
+    });
+  }
+
+  it("replaces a socket file left by a crash and listens again", async () => {
+    const removed: string[] = [];
+    let attempts = 0;
+    const outcome = await run(async () => {
+      attempts++;
+      if (attempts === 1) throw inUse;
+    }, staleFile(removed));
+    expect(outcome).toBe("listening");
+    expect(attempts).toBe(2);
+    expect(removed).toEqual([path]);
+  });
+
+  it("reports ERR_DRAIN_CONTROL_IN_USE when a live process answers on the path, without listening again", async () => {
+    let attempts = 0;
+    const outcome = await run(async () => {
+      attempts++;
+      throw inUse;
+    }, { isSocket: () => true, probe: async () => true, remove: () => undefined });
+    expect((outcome as { code?: string }).code).toBe("ERR_DRAIN_CONTROL_IN_USE");
+    expect(attempts).toBe(1);
+  });
+
+  it("reports a TCP port in use as ERR_DRAIN_CONTROL_IN_USE and other failures as they are", async () => {
+    const tcp = { transport: "tcp", host: "127.0.0.1", port: 9090 } as const;
+    const taken = await new Promise<unknown>((resolve) =>
+      listenReplacingStale(tcp, () => Promise.reject(inUse), { isAddrInUse, stale: staleFile([]), isClosed: () => false, failed: resolve }),
+    );
+    expect((taken as { code?: string }).code).toBe("ERR_DRAIN_CONTROL_IN_USE");
+    const other = new Error("permission denied");
+    const failed = await new Promise<unknown>((resolve) =>
+      listenReplacingStale(tcp, () => Promise.reject(other), { isAddrInUse, stale: staleFile([]), isClosed: () => false, failed: resolve }),
+    );
+    expect(failed).toBe(other);
+  });
+
+  it("does not listen again when close() ran while the stale file was being replaced", async () => {
+    let attempts = 0;
+    let closed = false;
+    // isClosed is consulted once, right before the second listen would be called in the same turn.
+    const consulted = new Promise<void>((resolve) => {
+      listenReplacingStale(
+        { transport: "unix", path },
+        async () => {
+          attempts++;
+          throw inUse;
+        },
+        {
+          isAddrInUse,
+          stale: { isSocket: () => true, probe: async () => false, remove: () => void (closed = true) },
+          isClosed: () => {
+            queueMicrotask(resolve);
+            return closed;
+          },
+          failed: () => undefined,
+        },
+      );
+    });
+    await consulted;
+    expect(attempts).toBe(1);
   });
 });

@@ -82,6 +82,38 @@ export async function replaceStaleSocket(path: string, ops: StaleSocketOps): Pro
   await ops.remove(path);
 }
 
+/** What `listenReplacingStale` needs from a runtime besides its listen call. */
+export interface ListenRetry {
+  /** This runtime's "address in use" error. */
+  isAddrInUse(error: unknown): boolean;
+  readonly stale: StaleSocketOps;
+  /** `close()` ran meanwhile: do not listen again. */
+  isClosed(): boolean;
+  failed(error: unknown): void;
+}
+
+/**
+ * Listen; when a Unix socket path is taken, replace it if it is a stale file from a crash and listen once more.
+ * Any other failure, or a path a live process owns, goes to `failed` (address in use as `ERR_DRAIN_CONTROL_IN_USE`).
+ *
+ * @example
+ * ```ts
+ * listenReplacingStale(endpoint, () => listen(), { isAddrInUse, stale, isClosed: () => closed, failed: events.failed });
+ * ```
+ */
+export function listenReplacingStale(endpoint: ControlEndpoint, listen: () => Promise<void>, retry: ListenRetry): void {
+  const fail = (error: unknown): void => retry.failed(retry.isAddrInUse(error) ? controlInUseError(endpoint, error) : error);
+  listen().catch((error: unknown) => {
+    if (endpoint.transport !== "unix" || !retry.isAddrInUse(error)) {
+      fail(error);
+      return;
+    }
+    replaceStaleSocket(endpoint.path, retry.stale)
+      .then(() => (retry.isClosed() ? undefined : listen()))
+      .catch(fail);
+  });
+}
+
 /**
  * Bind a Unix socket that is mode 0600 from its first moment: `umask` (0177) is held around `bind` when the
  * runtime allows it (`umask` undefined or throwing means it does not); otherwise `chmod` runs right after the
