@@ -47,9 +47,10 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   if (connection.closing) markResponse(response);
   track.bind(request, connection.id);
   track.request(connection.id);
-  // A plain once-listener, not one registered for dispose(): it dies with its response, and after dispose()
-  // `tracker()` is undefined so it does nothing. Registering one per request would cost a closure and a Set entry.
-  response.once("close", () => {
+  // A plain listener, not one registered for dispose(): it dies with its response ('close' is emitted once), and
+  // after dispose() `tracker()` is undefined so it does nothing. Registering one per request, or `once` with its
+  // wrapper and removal, would cost more on every request.
+  response.on("close", () => {
     connection.responses.delete(response);
     if (!connection.gone) context.tracker()?.responseEnd(connection.id, carriedClose(response));
   });
