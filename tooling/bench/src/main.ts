@@ -1,85 +1,39 @@
 /**
- * `pnpm bench`: how fast and how small the core is, next to the goals it was built for, and next to a baseline
- * measured in the same run (absolute figures depend on the machine; the ratios travel better).
- * Prints a table and writes `results/core.json`.
+ * `pnpm bench [core|overhead|scale|rolling ...]`: every part by default, or the parts named. Each prints a table
+ * next to its goals and writes results/<part>.json. `--quick` shortens every part (for a first look, not for
+ * quoting); `--runtime=node,bun` limits overhead, scale and rolling to those runtimes.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { arch, cpus, platform } from "node:os";
-import { fileURLToPath } from "node:url";
-import { type DrainResult, measureDrain } from "./drain.ts";
-import { bytesPerConnection } from "./memory.ts";
-import { measureBaseline, measureStep } from "./throughput.ts";
+import { runCore } from "./core.ts";
+import { OVERHEAD_DEFAULTS, runOverhead } from "./overhead.ts";
+import { ROLLING_DEFAULTS, runRolling } from "./rolling.ts";
+import { OVERHEAD_RUNTIMES, RUNTIMES, type Runtime } from "./runtimes.ts";
+import { SCALE_DEFAULTS, runScale } from "./scale.ts";
 
-const LIVE = 10_000;
-const EVENTS = 4_000_000;
+const PARTS = ["core", "overhead", "scale", "rolling"] as const;
+type Part = (typeof PARTS)[number];
 
-interface Row {
-  readonly figure: string;
-  readonly measured: string;
-  readonly goal: string;
-  readonly met: boolean | undefined;
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const runtimeArg = args.find((a) => a.startsWith("--runtime="))?.slice("--runtime=".length);
+const chosen = runtimeArg === undefined ? undefined : (runtimeArg.split(",") as Runtime[]);
+for (const runtime of chosen ?? []) {
+  if (!OVERHEAD_RUNTIMES.includes(runtime)) {
+    console.error(`unknown runtime "${runtime}": use --runtime= with one or more of ${OVERHEAD_RUNTIMES.join(",")}`);
+    process.exit(2);
+  }
 }
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const named = args.filter((a) => !a.startsWith("--"));
+for (const name of named) {
+  if (!(PARTS as readonly string[]).includes(name)) {
+    console.error(`unknown part "${name}": use one or more of ${PARTS.join(", ")} (or nothing for all), optionally --quick`);
+    process.exit(2);
+  }
 }
+const parts: readonly Part[] = named.length === 0 ? PARTS : (named as Part[]);
 
-function drainCell(d: DrainResult): string {
-  return `${fmt(d.minMs, 1)} ms fastest, ${fmt(d.ms, 1)} median (${d.steps} steps)`;
+for (const part of parts) {
+  if (part === "core") runCore();
+  if (part === "overhead") await runOverhead({ ...OVERHEAD_DEFAULTS, ...(quick ? { rounds: 3, seconds: 1 } : {}), runtimes: chosen ?? OVERHEAD_RUNTIMES });
+  if (part === "scale") await runScale({ ...SCALE_DEFAULTS, ...(quick ? { idle: 1_000, sse: 200, ws: 200, inflight: 50 } : {}), runtimes: chosen ?? RUNTIMES });
+  if (part === "rolling") await runRolling(quick ? { ...ROLLING_DEFAULTS, restartsPerInstance: 1 } : ROLLING_DEFAULTS, chosen ?? RUNTIMES);
 }
-
-function table(rows: readonly Row[]): string {
-  const head = ["figure", "measured", "goal", ""];
-  const cells = rows.map((r) => [r.figure, r.measured, r.goal, r.met === undefined ? "" : r.met ? "ok" : "MISSED"]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: readonly string[]): string => c.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd();
-  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
-}
-
-// Warm up both loops so the JIT has compiled them before anything is timed.
-measureStep(LIVE, 400_000);
-measureBaseline(LIVE, 400_000);
-
-const core = measureStep(LIVE, EVENTS);
-const baseline = measureBaseline(LIVE, EVENTS);
-const memory10k = bytesPerConnection(10_000);
-const memory100k = bytesPerConnection(100_000);
-// Warm-up: the 10k drain takes a few milliseconds, so compilation tiers and GC would otherwise dominate it.
-measureDrain(10_000, 5);
-measureDrain(100_000, 1);
-const drain10k = measureDrain(10_000, 15);
-const drain100k = measureDrain(100_000, 7);
-const drainRatio = drain100k.minMs / drain10k.minMs;
-
-const rows: Row[] = [
-  { figure: `step, events/s (${fmt(LIVE)} live connections)`, measured: fmt(core.eventsPerSecond), goal: ">= 2,000,000", met: core.eventsPerSecond >= 2_000_000 },
-  { figure: "baseline: bare Map, events/s", measured: fmt(baseline.eventsPerSecond), goal: "", met: undefined },
-  { figure: "step cost vs baseline", measured: `${fmt(baseline.eventsPerSecond / core.eventsPerSecond, 1)}x slower`, goal: "", met: undefined },
-  { figure: "heap per connection at 10k", measured: `${fmt(memory10k)} B`, goal: "<= 200 B", met: memory10k <= 200 },
-  { figure: "heap per connection at 100k", measured: `${fmt(memory100k)} B`, goal: "<= 200 B", met: memory100k <= 200 },
-  { figure: "drain, shutdown to stopped, 10k", measured: drainCell(drain10k), goal: "", met: undefined },
-  { figure: "drain, shutdown to stopped, 100k", measured: drainCell(drain100k), goal: "", met: undefined },
-  // Linear means about 10; allow for cache effects at the larger size, but not for a quadratic term (100).
-  { figure: "drain time ratio 100k / 10k (fastest)", measured: fmt(drainRatio, 1), goal: "near 10 (linear)", met: drainRatio <= 15 },
-];
-
-console.log(`@drain/core on Node ${process.versions.node}, ${platform()} ${arch()}, ${cpus()[0]?.model ?? "unknown CPU"}\n`);
-console.log(table(rows));
-
-const results = {
-  runtime: { node: process.versions.node, platform: platform(), arch: arch(), cpu: cpus()[0]?.model ?? "unknown" },
-  at: new Date().toISOString(),
-  throughput: {
-    liveConnections: LIVE,
-    core,
-    baseline,
-    slowdownVsBaseline: baseline.eventsPerSecond / core.eventsPerSecond,
-    goalEventsPerSecond: 2_000_000,
-  },
-  memory: { bytesPerConnection10k: memory10k, bytesPerConnection100k: memory100k, goalBytes: 200 },
-  drain: { n10k: drain10k, n100k: drain100k, ratio: drainRatio, goalRatio: 10 },
-};
-const dir = fileURLToPath(new URL("../results/", import.meta.url));
-mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}core.json`, `${JSON.stringify(results, null, 2)}\n`);
-console.log("\nwrote results/core.json");

@@ -1,0 +1,211 @@
+/**
+ * `pnpm bench scale`: one drain instance per runtime holding 10k idle keep-alive connections (each served one
+ * request), 2k SSE streams, 2k WebSockets and 200 requests in flight when SIGTERM arrives. Measured at the client:
+ * when each class was closed, whether every SSE stream got its last `retry:` frame and a clean end, whether every
+ * WebSocket got 1001, and how long after the slowest in-flight response the process exited; at the server: RSS
+ * growth per connection of each class. As a baseline for the idle figure, the runtime's own stop (`native`
+ * instance) closing the same number of idle connections, with nothing else open.
+ */
+import { readFileSync } from "node:fs";
+import WebSocket from "ws";
+import { bodyEnds, openMany, rawGet, type RawConnection } from "./raw-client.ts";
+import { machine, writeResults } from "./results.ts";
+import { type Runtime, RUNTIMES, runtimeVersions } from "./runtimes.ts";
+import { rssBytes, startServer, stopServer } from "./server-process.ts";
+import { fmt, percentile, table, verdict } from "./table.ts";
+
+export interface ScaleOptions {
+  readonly idle: number;
+  readonly sse: number;
+  readonly ws: number;
+  readonly inflight: number;
+  readonly runtimes: readonly Runtime[];
+}
+
+export const SCALE_DEFAULTS: ScaleOptions = { idle: 10_000, sse: 2_000, ws: 2_000, inflight: 200, runtimes: RUNTIMES };
+
+/**
+ * notifyMs 0 and keepAliveGraceMs 0: this part measures how fast the mechanism closes things, not the waits a
+ * deployment chooses (the rolling-restart part uses real ones). The deadline is far away so nothing is forced.
+ */
+/** One SSE event per stream per second: the streams are open, not a load test. */
+const TICK_MS = 1_000;
+const DRAIN_OPTIONS = { notifyMs: 0, keepAliveGraceMs: 0, timeoutMs: 20_000, wsCloseTimeoutMs: 5_000, sseRetryMs: [1_000, 1_000] };
+/** In-flight requests finish between these many ms after they were sent (spread evenly). */
+const SLOW_FROM_MS = 1_500;
+const SLOW_TO_MS = 2_500;
+
+export interface ScaleResult {
+  readonly runtime: Runtime;
+  readonly idleFinP50Ms: number;
+  readonly idleFinP100Ms: number;
+  readonly idleClosed: number;
+  /** The runtime's own stop closing the same number of idle connections (nothing else open). */
+  readonly nativeIdleFinP50Ms: number;
+  readonly nativeIdleFinP100Ms: number;
+  readonly sseDelivered: number;
+  readonly sseEndP100Ms: number;
+  readonly wsDelivered: number;
+  readonly wsCloseP100Ms: number;
+  readonly inflightCompleted: number;
+  readonly slowestResponseMs: number;
+  readonly exitMs: number;
+  readonly exitAfterSlowestMs: number;
+  readonly exitCode: number | null;
+  readonly rssBaseMb: number;
+  readonly bytesPerIdle: number;
+  readonly bytesPerSse: number;
+  readonly bytesPerWs: number;
+}
+
+interface WsClient {
+  readonly socket: WebSocket;
+  code: number | undefined;
+  closedAt: number | undefined;
+}
+
+function openWs(url: string): Promise<WsClient> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    const client: WsClient = { socket, code: undefined, closedAt: undefined };
+    socket.once("open", () => resolve(client));
+    socket.once("error", reject);
+    socket.once("close", (code) => {
+      client.code = code;
+      client.closedAt = performance.now();
+    });
+  });
+}
+
+async function openWsMany(url: string, count: number, batch: number): Promise<WsClient[]> {
+  const all: WsClient[] = [];
+  for (let done = 0; done < count; done += batch) {
+    all.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - done) }, () => openWs(url)))));
+  }
+  return all;
+}
+
+async function waitForInflight(url: string, count: number): Promise<void> {
+  // Wait on the server's own count (drain's `counts().requests`, which includes this /stats request).
+  for (;;) {
+    const stats = (await (await fetch(`${url}/stats`)).json()) as { requests: number };
+    if (stats.requests >= count + 1) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+const sseDone = (text: string): boolean => text.endsWith("0\r\n\r\n");
+
+/** FIN times (ms after SIGTERM) of `count` idle keep-alive connections when the runtime's own stop closes them. */
+async function nativeIdleFins(runtime: Runtime, count: number): Promise<number[]> {
+  const server = await startServer({ runtime, name: "instance", variant: "native" });
+  try {
+    const idle = await openMany(count, 500, () => rawGet(server.port, "/", bodyEnds("hello")));
+    const t0 = performance.now();
+    server.child.kill("SIGTERM");
+    await Promise.all(idle.map((c) => (c.finAt !== undefined || c.socket.closed ? undefined : new Promise((r) => c.socket.once("close", r)))));
+    return idle.filter((c) => c.finAt !== undefined).map((c) => (c.finAt as number) - t0);
+  } finally {
+    server.child.kill("SIGKILL");
+    await server.exited;
+  }
+}
+
+async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<ScaleResult> {
+  const nativeFins = await nativeIdleFins(runtime, options.idle);
+  const server = await startServer({ runtime, name: "instance", variant: "drain", drainOptions: DRAIN_OPTIONS, tickMs: TICK_MS });
+  const mb = (bytes: number): number => bytes / 1024 / 1024;
+  try {
+    // Warm the server up a little so the baseline RSS includes the code paths each class uses.
+    await openMany(50, 50, () => rawGet(server.port, "/", bodyEnds("hello"))).then((cs) => cs.forEach((c) => c.socket.destroy()));
+    const rss0 = rssBytes(server.pid);
+    const idle = await openMany(options.idle, 500, () => rawGet(server.port, "/", bodyEnds("hello")));
+    const rss1 = rssBytes(server.pid);
+    const sse = await openMany(options.sse, 250, () => rawGet(server.port, "/sse", (t) => t.includes("data: tick")));
+    const rss2 = rssBytes(server.pid);
+    const ws = await openWsMany(`ws://127.0.0.1:${server.port}/ws`, options.ws, 250);
+    const rss3 = rssBytes(server.pid);
+    const sentAt = performance.now();
+    const slow: RawConnection[] = Array.from({ length: options.inflight }, (_, i) => {
+      const ms = Math.round(SLOW_FROM_MS + ((SLOW_TO_MS - SLOW_FROM_MS) * i) / Math.max(1, options.inflight - 1));
+      return rawGet(server.port, `/slow?ms=${ms}`, bodyEnds("slow-done"));
+    });
+    await waitForInflight(server.url, options.inflight);
+    const t0 = performance.now();
+    if (t0 - sentAt > SLOW_FROM_MS) throw new Error("the in-flight requests took too long to arrive; lower the load");
+    const stopped = await stopServer(server, 30_000);
+    // The process is gone; let the last FINs and close frames already in the socket buffers be read.
+    await Promise.all([...idle, ...sse, ...slow].map((c) => c.complete));
+    await Promise.all(ws.map((c) => (c.closedAt !== undefined ? undefined : new Promise((r) => c.socket.once("close", r)))));
+
+    const fins = idle.filter((c) => c.finAt !== undefined).map((c) => (c.finAt as number) - t0);
+    const sseOk = sse.filter((c) => c.received.includes("retry:") && sseDone(c.received) && c.finAt !== undefined);
+    const sseEnds = sse.filter((c) => c.finAt !== undefined).map((c) => (c.finAt as number) - t0);
+    const wsOk = ws.filter((c) => c.code === 1001);
+    const wsCloses = ws.filter((c) => c.closedAt !== undefined).map((c) => (c.closedAt as number) - t0);
+    const slowDone = slow.filter((c) => c.completeAt !== undefined);
+    const slowest = Math.max(...slowDone.map((c) => c.completeAt as number));
+    return {
+      runtime,
+      idleFinP50Ms: fins.length > 0 ? percentile(fins, 50) : Number.NaN,
+      idleFinP100Ms: fins.length > 0 ? percentile(fins, 100) : Number.NaN,
+      idleClosed: fins.length / idle.length,
+      nativeIdleFinP50Ms: nativeFins.length > 0 ? percentile(nativeFins, 50) : Number.NaN,
+      nativeIdleFinP100Ms: nativeFins.length > 0 ? percentile(nativeFins, 100) : Number.NaN,
+      sseDelivered: sseOk.length / sse.length,
+      sseEndP100Ms: sseEnds.length > 0 ? percentile(sseEnds, 100) : Number.NaN,
+      wsDelivered: wsOk.length / ws.length,
+      wsCloseP100Ms: wsCloses.length > 0 ? percentile(wsCloses, 100) : Number.NaN,
+      inflightCompleted: slowDone.length / slow.length,
+      slowestResponseMs: slowest - t0,
+      exitMs: stopped.at - t0,
+      exitAfterSlowestMs: stopped.at - slowest,
+      exitCode: stopped.code,
+      rssBaseMb: mb(rss0),
+      bytesPerIdle: (rss1 - rss0) / options.idle,
+      bytesPerSse: (rss2 - rss1) / options.sse,
+      bytesPerWs: (rss3 - rss2) / options.ws,
+    };
+  } finally {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+  }
+}
+
+const pct = (share: number): string => `${fmt(share * 100, 1)} %`;
+const ms = (n: number): string => `${fmt(n)} ms`;
+
+/** This process holds every client socket: fail early, with what to do, when its descriptor limit is too low. */
+function checkDescriptorLimit(needed: number): void {
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+  const soft = match?.[1] === "unlimited" ? Number.POSITIVE_INFINITY : Number(match?.[1] ?? Number.NaN);
+  if (soft < needed) {
+    throw new Error(`the scale part opens ${needed} client sockets but this process may open only ${soft} files: run \`ulimit -n ${needed + 1_000}\` (or more) in the shell first.`);
+  }
+}
+
+/** Run the scale benchmark, print its table, write results/scale.json. */
+export async function runScale(options: ScaleOptions = SCALE_DEFAULTS): Promise<ScaleResult[]> {
+  checkDescriptorLimit(options.idle + options.sse + options.ws + options.inflight + 100);
+  console.log(
+    `\n## scale: ${fmt(options.idle)} idle keep-alive, ${fmt(options.sse)} SSE, ${fmt(options.ws)} WebSockets, ` +
+      `${options.inflight} in flight (${SLOW_FROM_MS}-${SLOW_TO_MS} ms) at SIGTERM; times from SIGTERM, at the client\n`,
+  );
+  const results: ScaleResult[] = [];
+  for (const runtime of options.runtimes) results.push(await runRuntime(runtime, options));
+  const rows: string[][] = [];
+  for (const r of results) {
+    const add = (figure: string, measured: string, goal = "", met?: boolean): void => {
+      rows.push([r.runtime, figure, measured, goal, verdict(met)]);
+    };
+    add("idle closed (FIN), p50 / p100", `${ms(r.idleFinP50Ms)} / ${ms(r.idleFinP100Ms)} (${pct(r.idleClosed)})`, "<= 100 ms", r.idleClosed === 1 && r.idleFinP100Ms <= 100);
+    add("  baseline: runtime's own stop, idle only", `${ms(r.nativeIdleFinP50Ms)} / ${ms(r.nativeIdleFinP100Ms)}`);
+    add("SSE last frame + clean end", `${pct(r.sseDelivered)}, last at ${ms(r.sseEndP100Ms)}`, "100 %", r.sseDelivered === 1);
+    add("WebSocket 1001", `${pct(r.wsDelivered)}, last at ${ms(r.wsCloseP100Ms)}`, "100 %", r.wsDelivered === 1);
+    add("in flight completed", `${pct(r.inflightCompleted)}, slowest at ${ms(r.slowestResponseMs)}`, "100 %", r.inflightCompleted === 1);
+    add("exit after slowest response", `${ms(r.exitAfterSlowestMs)} (exit code ${r.exitCode})`, "<= 100 ms", r.exitAfterSlowestMs <= 100);
+    add("RSS per idle / SSE / WebSocket", `${fmt(r.bytesPerIdle / 1024, 1)} / ${fmt(r.bytesPerSse / 1024, 1)} / ${fmt(r.bytesPerWs / 1024, 1)} KiB (base ${fmt(r.rssBaseMb)} MiB)`);
+  }
+  console.log(table(["runtime", "figure", "measured", "goal", ""], rows));
+  writeResults("scale", { at: new Date().toISOString(), machine: machine(), versions: runtimeVersions(), options, drainOptions: DRAIN_OPTIONS, results });
+  return results;
+}
