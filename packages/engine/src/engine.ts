@@ -321,7 +321,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     bind: (request, id) => {
       requestIds.set(request, id);
     },
-    idOf: (request) => requestIds.get(request),
+    idOf: (request) => requestIds.get(request) ?? binding.connectionOf?.(request),
   };
 
   return {

@@ -44,6 +44,11 @@ export interface RuntimeBinding {
   exit(code: number): void;
   /** After the report and before the exit: release whatever the runtime still holds (listener, invisible sockets). */
   finish?(report: Report): void | Promise<void>;
+  /**
+   * The connection a request object arrived on, for adapters that can tell from the request itself: then
+   * `track.idOf` needs no `track.bind` per request, which costs a WeakMap entry on every request.
+   */
+  connectionOf?(request: object): Id | undefined;
   /** Remove every listener and wrapper the adapter added. Called by `engine.dispose()`. */
   dispose?(): void;
   /**

@@ -3,6 +3,7 @@ import { createEngine, type ClosableSocket, type RuntimeBinding, type SseOptions
 import { attach } from "./attach.ts";
 import { createCommandRunner } from "./commands.ts";
 import { serveControl } from "./control-listener.ts";
+import { connectionOfRequest } from "./http1.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
 import { AdapterContext } from "./context.ts";
 import { assertNodeServer } from "./guard.ts";
@@ -65,6 +66,7 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
     },
     serveControl,
     notifySupervisor,
+    connectionOf: (request) => connectionOfRequest(context, request),
     dispose() {
       context.disposed = true;
       context.listeners.clear();

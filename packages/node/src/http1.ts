@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Id } from "@drain/core";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { carriedClose, markResponse } from "./commands.ts";
@@ -45,7 +46,7 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   if (connection === undefined) return;
   connection.responses.add(response);
   if (connection.closing) markResponse(response);
-  track.bind(request, connection.id);
+  // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   track.request(connection.id);
   // A plain listener, not one registered for dispose(): it dies with its response ('close' is emitted once), and
   // after dispose() `tracker()` is undefined so it does nothing. Registering one per request, or `once` with its
@@ -54,6 +55,14 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
     connection.responses.delete(response);
     if (!connection.gone) context.tracker()?.responseEnd(connection.id, carriedClose(response));
   });
+}
+
+/** The connection an HTTP/1.1 request arrived on, found from its socket (the engine's `track.idOf` asks this). */
+export function connectionOfRequest(context: AdapterContext, request: object): Id | undefined {
+  const socket = (request as { socket?: unknown }).socket;
+  if (typeof socket !== "object" || socket === null) return undefined;
+  const connection = socket instanceof TLSSocket ? context.table.find(socket) : context.table.known(socket);
+  return connection === undefined || connection.gone ? undefined : connection.id;
 }
 
 /** An `'upgrade'` or `'connect'`: the socket leaves HTTP. */
