@@ -12,7 +12,8 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureDebianPackages } from "../../../tooling/vitest/debian.ts";
 import { startInstance, type Instance, type Runtime } from "./instance.ts";
-import { clientConnections, freePort } from "./sockets.ts";
+import { freePort } from "../../../tooling/vitest/free-port.ts";
+import { clientConnections } from "./sockets.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));

@@ -3,7 +3,6 @@
  * test can show that Chromium really holds spare and idle connections when the server is told to stop.
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 
 const ESTABLISHED = "01";
 
@@ -27,21 +26,3 @@ export function clientConnections(port: number): number {
   return count;
 }
 
-/**
- * A port nobody listens on right now (the kernel picks it).
- *
- * @example
- * ```ts
- * const port = await freePort();
- * ```
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}

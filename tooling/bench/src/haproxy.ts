@@ -18,9 +18,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../vitest/free-port.ts";
 
 export const HAPROXY = "/usr/sbin/haproxy";
 
@@ -36,18 +37,6 @@ export interface Haproxy {
   /** Resolve once `server` reports exactly `status` (polled on the runtime API every 20 ms). */
   waitFor(server: string, status: "UP" | "DOWN", timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (address !== null && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** The generated configuration (see the module comment for each choice). */

@@ -4,7 +4,8 @@
  * again on the same port, and waited for until HAProxy sees it UP. Done once with drain instances and once with
  * `native` ones (the runtime's own stop) as the baseline.
  */
-import { type Backend, freePort, type Haproxy, startHaproxy } from "./haproxy.ts";
+import { freePort } from "../../vitest/free-port.ts";
+import { type Backend, type Haproxy, startHaproxy } from "./haproxy.ts";
 import { type Load, type LoadCounts, startLoad } from "./load.ts";
 import { machine, writeResults } from "./results.ts";
 import { type Runtime, RUNTIMES, runtimeVersions } from "./runtimes.ts";
