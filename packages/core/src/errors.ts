@@ -12,7 +12,7 @@ export type DrainErrorCode =
   | "ERR_DRAIN_NOT_ATTACHED"
   | "ERR_DRAIN_DISPOSED"
   | "ERR_DRAIN_INVALID_HOOK"
-  /** The control endpoint could not listen: its socket path or port is taken by another live process. */
+  /** The control endpoint could not listen: its socket path or port is taken by another process that is still running. */
   | "ERR_DRAIN_CONTROL_IN_USE"
   /** Answers of the control endpoint (in its JSON error body): what the request did wrong. */
   | "ERR_DRAIN_CONTROL_BAD_REQUEST"
