@@ -35,9 +35,11 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
       engine.track.closed(id);
       return;
     }
-    const isClosing = closing.has(id) ? addConnectionClose(result) : saysClose(result);
+    // Read once: every `response.headers` access is a call into Bun, and this runs for every response.
+    const headers = result.headers;
+    const isClosing = closing.has(id) ? addConnectionClose(headers) : saysClose(headers);
     // Bun's idle timeout (10 s by default) would cut a quiet event stream; SSE streams end through drain instead.
-    if (result.headers.get("content-type")?.startsWith(SSE) === true) server.timeout(request, 0);
+    if (headers.get("content-type")?.startsWith(SSE) === true) server.timeout(request, 0);
     watcher.watch(server, request, () => finish(id, isClosing));
   };
 
@@ -88,17 +90,17 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
  * Set `Connection: close` in place. Never rebuild the Response: a copy loses Bun's implicit content type.
  * Returns whether the response now says close (immutable headers are left alone; `stop()` closes after it anyway).
  */
-function addConnectionClose(response: Response): boolean {
+function addConnectionClose(headers: Headers): boolean {
   try {
-    response.headers.set("connection", "close");
+    headers.set("connection", "close");
     return true;
   } catch {
-    return saysClose(response);
+    return saysClose(headers);
   }
 }
 
-function saysClose(response: Response): boolean {
-  return response.headers.get("connection")?.toLowerCase().includes("close") === true;
+function saysClose(headers: Headers): boolean {
+  return headers.get("connection")?.toLowerCase().includes("close") === true;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
