@@ -6,13 +6,6 @@ import { carriedClose, markResponse } from "./commands.ts";
 import type { Connection } from "./connections.ts";
 import type { AdapterContext } from "./context.ts";
 
-/**
- * Marks a response already counted: a `checkContinue` handler may re-emit the same pair as `request`.
- * A symbol property, not a WeakSet: this runs on every request, and a WeakSet insert costs several times more.
- */
-const COUNTED: unique symbol = Symbol("drain.counted");
-type CountedResponse = ServerResponse & { [COUNTED]?: true };
-
 /** A socket was accepted (`'connection'`). TLS and HTTP/2 sockets start as `http1` too and are refined later. */
 export function onConnection(context: AdapterContext, socket: Socket): void {
   // Never by address here: a new socket may reuse the client port of one whose 'close' has not run yet.
@@ -39,11 +32,11 @@ export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): 
  */
 export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): void {
   const track = context.tracker();
-  const counted = response as CountedResponse;
-  if (track === undefined || counted[COUNTED] === true) return;
-  counted[COUNTED] = true;
+  if (track === undefined) return;
   const connection = findOrOpen(context, request.socket);
-  if (connection === undefined) return;
+  // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
+  // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
+  if (connection === undefined || connection.responses.has(response)) return;
   connection.responses.add(response);
   if (connection.closing) markResponse(response);
   // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
