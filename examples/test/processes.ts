@@ -28,17 +28,22 @@ export function start(argv: readonly string[], options: { readonly cwd: string; 
   let stdout = "";
   let stderr = "";
   const waiters: (() => void)[] = [];
+  // A copy: a waiter that is satisfied removes itself while they are being woken.
+  const wakeAll = (): void => [...waiters].forEach((wake) => wake());
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     stdout += chunk;
-    for (const wake of waiters) wake();
+    wakeAll();
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   let exited = false;
+  // Timed at 'exit', settled at 'close': only then has the last of stdout and stderr arrived.
+  let at = 0;
+  child.once("exit", () => (at = performance.now()));
   const exit = new Promise<Exit>((resolve) =>
-    child.once("exit", (code, signal) => {
+    child.once("close", (code, signal) => {
       exited = true;
-      resolve({ code, signal, at: performance.now() });
-      for (const wake of waiters) wake();
+      resolve({ code, signal, at: at || performance.now() });
+      wakeAll();
     }),
   );
   return {

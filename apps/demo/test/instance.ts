@@ -64,9 +64,12 @@ export function startInstance(runtime: Runtime, port: number, env: Record<string
   const listeners = new Set<() => void>();
   let exited = false;
   const exit = new Promise<Exit>((resolve) => {
-    child.once("exit", (code, signal) => {
+    // Timed at 'exit', settled at 'close': only then has the last of stdout and stderr arrived.
+    let at = 0;
+    child.once("exit", () => (at = performance.now()));
+    child.once("close", (code, signal) => {
       exited = true;
-      resolve({ code, signal, at: performance.now() });
+      resolve({ code, signal, at: at || performance.now() });
       for (const listener of listeners) listener();
     });
     child.once("error", (error) => {

@@ -28,6 +28,7 @@ export interface ServerSlot {
 export function createBunBinding(slot: ServerSlot, markClosing: (id: number) => void, dispose: () => void): RuntimeBinding {
   return {
     runtime: "bun",
+    pid: process.pid,
     capabilities: BUN_CAPABILITIES,
     execute(command: ConnectionCommand): void {
       switch (command.type) {

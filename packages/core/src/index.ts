@@ -10,5 +10,5 @@ export { initial } from "./state.ts";
 export { step } from "./step.ts";
 export { nextDeadline } from "./clock.ts";
 export { counts, phase } from "./counts.ts";
-export { DEFAULTS, resolveOptions } from "./options.ts";
+export { checkDuration, DEFAULTS, resolveOptions } from "./options.ts";
 export { drainError, isDrainError, type DrainError, type DrainErrorCode } from "./errors.ts";

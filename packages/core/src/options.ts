@@ -37,6 +37,22 @@ const CAPABILITIES: readonly (keyof Capabilities)[] = [
 const ABSURD_MS = 86_400_000;
 
 /**
+ * Check one duration in milliseconds (an option, or the budget a single shutdown asks for) and return it.
+ * Throws `ERR_DRAIN_INVALID_DURATION` naming `key` when it is not a number from 0 to a day.
+ *
+ * @example
+ * ```ts
+ * const timeoutMs = checkDuration("shutdown timeoutMs", request.timeoutMs);
+ * ```
+ */
+export function checkDuration(key: string, value: unknown): number {
+  if (typeof value !== "number" || !(value >= 0) || value > ABSURD_MS) {
+    throw drainError("ERR_DRAIN_INVALID_DURATION", `${key} must be a number of milliseconds from 0 to ${ABSURD_MS}, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+/**
  * Check options and fill in defaults. Every mistake fails here, at start-up, with a stable `code`.
  * `extraKeys` are keys a wrapper (the engine) handles itself and that are therefore not unknown.
  */
@@ -60,13 +76,7 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
       durations[key] = DEFAULTS[key];
       continue;
     }
-    if (typeof value !== "number" || !(value >= 0) || value > ABSURD_MS) {
-      throw drainError(
-        "ERR_DRAIN_INVALID_DURATION",
-        `${key} must be a number of milliseconds from 0 to ${ABSURD_MS}, got ${describe(value)}.`,
-      );
-    }
-    durations[key] = value;
+    durations[key] = checkDuration(key, value);
   }
   const timeoutMs = durations["timeoutMs"] ?? DEFAULTS.timeoutMs;
   const notifyMs = durations["notifyMs"] ?? DEFAULTS.notifyMs;

@@ -66,6 +66,7 @@ export function startShutdown(state: DenoState): void {
 export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
   return {
     runtime: "deno",
+    pid: deno.pid,
     capabilities: DENO_CAPABILITIES,
     execute(command: ConnectionCommand): void {
       switch (command.type) {

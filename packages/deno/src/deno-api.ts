@@ -40,6 +40,7 @@ export interface HttpServer {
 /** The `Deno` global, as far as drain needs it. */
 export interface DenoApi {
   readonly version: { readonly deno: string };
+  readonly pid: number;
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
   exit(code?: number): never;

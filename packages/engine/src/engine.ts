@@ -1,4 +1,5 @@
 import {
+  checkDuration,
   counts as countsOf,
   drainError,
   initial,
@@ -33,16 +34,6 @@ const realClock: EngineClock = {
   setTimer: (callback, ms) => setTimeout(callback, ms),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
-
-/** The longest budget a single shutdown may ask for (a day, as for the configured one). */
-const MAX_SHUTDOWN_TIMEOUT_MS = 86_400_000;
-
-/** This process's id on Node, Bun and Deno (all three have `process.pid`; Deno also `Deno.pid`), or 0. */
-function processId(): number {
-  const scope = globalThis as { process?: { pid?: unknown }; Deno?: { pid?: unknown } };
-  const pid = scope.process?.pid ?? scope.Deno?.pid;
-  return typeof pid === "number" ? pid : 0;
-}
 
 type InputWithoutNow = Input extends infer I ? (I extends Input ? Omit<I, "now"> : never) : never;
 
@@ -262,8 +253,11 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
       return Promise.reject(drainError("ERR_DRAIN_INVALID_MODE", `mode must be graceful, lameduck or immediate, got ${String(mode)}.`));
     }
     const { timeoutMs } = request;
-    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0) || timeoutMs > MAX_SHUTDOWN_TIMEOUT_MS)) {
-      return Promise.reject(drainError("ERR_DRAIN_INVALID_DURATION", `shutdown timeoutMs must be a number of milliseconds from 0 to ${MAX_SHUTDOWN_TIMEOUT_MS}, got ${String(timeoutMs)}.`));
+    try {
+      // The same bounds as the configured budget.
+      if (timeoutMs !== undefined) checkDuration("shutdown timeoutMs", timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (disposed) return Promise.reject(drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one to shut down with it."));
     const reason = request.reason ?? "shutdown requested";
@@ -293,7 +287,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     binding,
     state,
     configuredMode: settings.mode,
-    pid: processId(),
+    pid: binding.pid ?? 0,
     now: () => clock.now(),
     emitter,
     log,

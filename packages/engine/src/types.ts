@@ -36,6 +36,8 @@ export interface RuntimeBinding {
   /** `"node"`, `"bun"` or `"deno"`: shown in logs and reports. */
   readonly runtime: string;
   readonly capabilities: Capabilities;
+  /** This process's id, reported by the control endpoint (a client waits for it to be gone). */
+  readonly pid?: number;
   /** Carry out one connection command. Throwing is reported as an `error` event and never stops the shutdown. */
   execute(command: ConnectionCommand): void;
   /** Listen to an OS signal; returns the function that stops listening. */

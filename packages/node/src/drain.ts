@@ -51,6 +51,7 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
   context.run = createCommandRunner(context, () => stopAccepting(server, () => context.tracker()?.listenerClosed()));
   const binding: RuntimeBinding = {
     runtime: "node",
+    pid: process.pid,
     capabilities: CAPABILITIES,
     execute: (command) => context.run(command),
     onSignal(signal, listener) {

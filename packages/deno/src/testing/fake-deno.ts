@@ -25,6 +25,7 @@ export function fakeDeno(env: Record<string, string> = {}, granted: readonly str
   const exited = new Promise<number>((resolve) => (onExit = resolve));
   const deno: DenoApi = {
     version: { deno: "2.9.6" },
+    pid: 4242,
     addSignalListener(signal, handler) {
       const set = listeners.get(signal) ?? new Set();
       set.add(handler);

@@ -53,6 +53,7 @@ export const ALL_CAPABILITIES: Capabilities = {
 /** A runtime that records what it was asked to do. */
 export class FakeRuntime implements RuntimeBinding {
   readonly runtime: string = "fake";
+  readonly pid: number = process.pid;
   readonly capabilities: Capabilities;
   readonly executed: ConnectionCommand[] = [];
   readonly signalListeners = new Map<SignalName, Set<() => void>>();
