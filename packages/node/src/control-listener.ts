@@ -4,11 +4,10 @@ import { connect } from "node:net";
 import {
   bindPrivately,
   closeWithGrace,
-  controlInUseError,
   MAX_BODY_BYTES,
   OWNER_ONLY,
+  listenReplacingStale,
   peerOf,
-  replaceStaleSocket,
   trackWriting,
   type ControlEndpoint,
   type ControlHandler,
@@ -55,33 +54,43 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
     else if (address !== null && typeof address === "object") events.listening(`http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`);
   });
 
-  const listenPrivately = (path: string): void => {
-    bindPrivately(
-      (mask) => process.umask(mask),
-      // Not bound (the 'error' event follows, asynchronously): nothing to chmod.
-      () => server.listening && chmodSync(path, OWNER_ONLY),
-      () => server.listen(path),
-      () => new Promise<void>((resolve) => server.close(() => resolve())),
-    ).catch((error: unknown) => events.failed(error));
-  };
-
-  let retried = false;
-  server.on("error", (error: NodeJS.ErrnoException) => {
-    if (endpoint.transport === "unix" && error.code === "EADDRINUSE" && !retried) {
-      retried = true;
-      replaceStaleSocket(endpoint.path, staleSocketOps).then(
-        () => {
-          if (!closed) listenPrivately(endpoint.path);
-        },
-        (reason: unknown) => events.failed(reason),
-      );
-      return;
-    }
-    events.failed(error.code === "EADDRINUSE" ? controlInUseError(endpoint, error) : error);
+  // One listen attempt: resolves once listening, rejects with the listen's error (listenReplacingStale retries
+  // once after replacing a stale socket file).
+  const listen = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const failed = (error: Error): void => {
+        server.off("listening", listening);
+        reject(error);
+      };
+      const listening = (): void => {
+        server.off("error", failed);
+        resolve();
+      };
+      server.once("error", failed);
+      server.once("listening", listening);
+      if (endpoint.transport === "tcp") {
+        server.listen({ port: endpoint.port, host: endpoint.host });
+        return;
+      }
+      const path = endpoint.path;
+      bindPrivately(
+        (mask) => process.umask(mask),
+        // Not bound (the 'error' event follows, asynchronously): nothing to chmod.
+        () => server.listening && chmodSync(path, OWNER_ONLY),
+        () => server.listen(path),
+        () => new Promise<void>((done) => server.close(() => done())),
+      ).catch(failed);
+    });
+  // An error after the listen (none is expected) is reported, never thrown at the process.
+  server.on("error", (error) => {
+    if (server.listening) events.failed(error);
   });
-
-  if (endpoint.transport === "unix") listenPrivately(endpoint.path);
-  else server.listen({ port: endpoint.port, host: endpoint.host });
+  listenReplacingStale(endpoint, listen, {
+    isAddrInUse: (error) => (error as NodeJS.ErrnoException | null)?.code === "EADDRINUSE",
+    stale: staleSocketOps,
+    isClosed: () => closed,
+    failed: events.failed,
+  });
 
   let closing: Promise<void> | undefined;
   return {
