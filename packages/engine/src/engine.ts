@@ -14,7 +14,7 @@ import {
 import { attachControl, type AttachedControl } from "./control/attach.ts";
 import { SupervisorNotifier } from "./control/systemd-notify.ts";
 import { Emitter } from "./emitter.ts";
-import { resolveEngineOptions } from "./engine-options.ts";
+import { MODES, resolveEngineOptions } from "./engine-options.ts";
 import { HookRegistry } from "./hooks.ts";
 import { phaseLine, progressLine, summaryLine } from "./log-lines.ts";
 import { livenessResponse, readinessResponse } from "./probes.ts";
@@ -94,7 +94,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const supervisor = new SupervisorNotifier(
     settings.notifySocket,
     binding.notifySupervisor?.bind(binding),
-    () => state.budgetEnd - clock.now(),
+    () => msToBudgetEnd() ?? 0,
     (error) => reportError(error, "notifying systemd"),
   );
 
@@ -246,10 +246,15 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   function msToDeadline(): number | undefined {
     return state.phase === "notify" || state.phase === "drain" ? state.forceAt - clock.now() : undefined;
   }
+  /** What is left of the whole budget, cleanup hooks included; `undefined` while serving and once stopped. */
+  function msToBudgetEnd(): number | undefined {
+    return state.phase === "serving" || state.phase === "stopped" ? undefined : state.budgetEnd - clock.now();
+  }
+
 
   function shutdown(request: { readonly mode?: Mode; readonly reason?: string; readonly timeoutMs?: number } = {}): Promise<Report> {
     const mode = request.mode ?? settings.mode;
-    if (mode !== "graceful" && mode !== "lameduck" && mode !== "immediate") {
+    if (!MODES.includes(mode)) {
       return Promise.reject(drainError("ERR_DRAIN_INVALID_MODE", `mode must be graceful, lameduck or immediate, got ${String(mode)}.`));
     }
     const { timeoutMs } = request;
@@ -292,6 +297,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     emitter,
     log,
     msToDeadline,
+    msToBudgetEnd,
     report: () => finalReport,
     disposed: () => disposed,
     shutdown,

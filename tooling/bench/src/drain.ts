@@ -1,5 +1,5 @@
 import { nextDeadline, step, type Command, type State } from "@drain/core";
-import { median } from "./memory.ts";
+import { median } from "./table.ts";
 import { nodeMachine } from "./scenario.ts";
 
 /**

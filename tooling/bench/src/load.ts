@@ -36,7 +36,6 @@ export interface LoadCounts {
 }
 
 export interface Load {
-  readonly counts: LoadCounts;
   /** Stop every client and resolve with the final counts (closes made by this stop are not counted). */
   stop(): Promise<LoadCounts>;
 }
@@ -134,7 +133,6 @@ export function startLoad(options: LoadOptions): Load {
   for (let i = 0; i < options.wsClients; i += 1) openWs();
 
   return {
-    counts,
     async stop(): Promise<LoadCounts> {
       clearInterval(httpTimer);
       await Promise.all(pending);

@@ -1,5 +1,6 @@
 import { step, type State } from "@drain/core";
 import { nodeMachine } from "./scenario.ts";
+import { median } from "./table.ts";
 
 /** Heap after a full collection. Needs `--expose-gc`. */
 function settledHeap(): number {
@@ -40,10 +41,4 @@ export function bytesPerConnection(n: number, trials = 7): number {
   }
   held = undefined;
   return median(samples);
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

@@ -17,6 +17,7 @@ export interface ControlInternals {
   readonly emitter: Emitter<EngineEvents>;
   readonly log: Logger | false;
   msToDeadline(): number | undefined;
+  msToBudgetEnd(): number | undefined;
   report(): Report | undefined;
   disposed(): boolean;
   shutdown(request: ControlShutdownRequest): Promise<Report>;
@@ -91,7 +92,7 @@ function sourceOf(engine: ControlInternals): ControlSource {
     counts: () => countsOf(state),
     msToDeadline: () => engine.msToDeadline(),
     // The whole budget, cleanup hooks included: what a client waiting for the exit must allow for.
-    msToBudgetEnd: () => (state.phase === "serving" || state.phase === "stopped" ? undefined : state.budgetEnd - engine.now()),
+    msToBudgetEnd: () => engine.msToBudgetEnd(),
     totals: () => ({
       requestsDuringShutdown: state.stats.requestsDuringShutdown,
       forced: state.stats.forced + state.stats.sseForced + state.stats.wsForced,

@@ -1,11 +1,11 @@
 import type { Mode } from "@drain/core";
+import { MODES } from "../engine-options.ts";
 import type { ControlShutdownRequest } from "./types.ts";
 
 /** The largest `POST /shutdown` body accepted; anything bigger is answered 413 without being read to its end. */
 export const MAX_BODY_BYTES = 4096;
 /** The longest budget a control request may ask for: longer is a mistake (seconds taken for milliseconds). */
 export const MAX_TIMEOUT_MS = 3_600_000;
-const MODES: readonly Mode[] = ["graceful", "lameduck", "immediate"];
 const FIELDS: readonly string[] = ["mode", "timeoutMs", "reason"];
 const MAX_REASON = 200;
 const EXAMPLE = '{"mode":"graceful","timeoutMs":20000,"reason":"deploy"}';
