@@ -7,7 +7,7 @@
 export type * from "./types.ts";
 export type { State } from "./state.ts";
 export { initial } from "./state.ts";
-export { step } from "./step.ts";
+export { step, stepInto } from "./step.ts";
 export { nextDeadline } from "./clock.ts";
 export { counts, phase } from "./counts.ts";
 export { checkDuration, DEFAULTS, resolveOptions } from "./options.ts";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { DEFAULTS, initial, nextDeadline, step } from "./index.ts";
-import type { Capabilities, HookSpec, Id, Input, Mode, Options, ResolvedOptions } from "./types.ts";
+import { DEFAULTS, initial, nextDeadline, step, stepInto } from "./index.ts";
+import type { Capabilities, Command, HookSpec, Id, Input, Mode, Options, ResolvedOptions } from "./types.ts";
 import { NODE, REQUEST_LEVEL, type State } from "./testing/fixtures.test-helpers.ts";
 import { type HookAnswer, runUntilStopped } from "./testing/driver.test-helpers.ts";
 import { Checker, type Entity } from "./testing/model.test-helpers.ts";
@@ -105,6 +105,8 @@ interface Scenario {
   readonly finalMode: Mode;
   readonly autoClose: boolean;
   readonly answers: readonly HookAnswer[];
+  /** Feed through `stepInto` with one reused array, the way the engine does, instead of `step`. */
+  readonly viaStepInto: boolean;
 }
 
 const scenario: fc.Arbitrary<Scenario> = fc.record({
@@ -115,6 +117,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   finalMode: mode,
   autoClose: fc.boolean(),
   answers,
+  viaStepInto: fc.boolean(),
 });
 
 function choose<T>(items: readonly T[], n: number): T | undefined {
@@ -136,7 +139,16 @@ class Harness {
     this.checker = new Checker(resolved);
   }
 
+  /** The array `stepInto` appends to, emptied before each step and never handed to the checker itself. */
+  private readonly out: Command[] = [];
+
   feed(input: Input): void {
+    if (this.scenario.viaStepInto) {
+      this.out.length = 0;
+      stepInto(this.state, input, this.out);
+      this.checker.observe(input, [...this.out], this.state);
+      return;
+    }
     const [next, commands] = step(this.state, input);
     this.state = next;
     this.checker.observe(input, commands, this.state);
@@ -292,7 +304,7 @@ describe("properties over random event sequences", () => {
         ),
         fc.array(fc.tuple(fc.boolean(), dt), { maxLength: 40 }),
         (opts, conns) => {
-          const harness = new Harness({ options: opts, hooks: [], seed: 1, actions: [], finalMode: "graceful", autoClose: true, answers: [] });
+          const harness = new Harness({ options: opts, hooks: [], seed: 1, actions: [], finalMode: "graceful", autoClose: true, answers: [], viaStepInto: false });
           for (const [used, wait] of conns) {
             harness.run({ t: "open", kind: "http1", dt: wait });
             if (used) {

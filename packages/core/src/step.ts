@@ -18,8 +18,25 @@ const NOTHING: readonly Command[] = Object.freeze([]);
  * ```
  */
 export function step(state: State, input: Input): [State, readonly Command[]] {
-  if (input.now > state.now) state.now = input.now;
   const out: Command[] = [];
+  stepInto(state, input, out);
+  return [state, out.length === 0 ? NOTHING : out];
+}
+
+/**
+ * `step` for a caller that feeds every request: the commands are appended to `out` (which the caller may empty
+ * and reuse), and no array or tuple is allocated when there is nothing to do, which is almost always while serving.
+ *
+ * @example
+ * ```ts
+ * const out: Command[] = [];
+ * stepInto(state, { type: "request", id: 1, now: 10 }, out);
+ * for (const command of out) run(command);
+ * out.length = 0;
+ * ```
+ */
+export function stepInto(state: State, input: Input, out: Command[]): void {
+  if (input.now > state.now) state.now = input.now;
   switch (input.type) {
     case "open":
       onOpen(state, input, out);
@@ -57,5 +74,4 @@ export function step(state: State, input: Input): [State, readonly Command[]] {
       break;
   }
   if (state.phase !== "serving" && state.phase !== "stopped") advance(state, out);
-  return [state, out.length === 0 ? NOTHING : out];
 }

@@ -5,9 +5,6 @@ import type { AdapterContext } from "./context.ts";
 import { onConnection, onRequest, onSecureConnection, onUpgrade } from "./http1.ts";
 import { onCompatRequest, onSession, onStream } from "./http2.ts";
 
-/** Events seen through the wrapped `emit` rather than through listeners (why: see `wrapEmit`). */
-const REQUEST_EVENTS = new Set(["request", "checkContinue", "checkExpectation"]);
-const UPGRADE_EVENTS = new Set(["upgrade", "connect"]);
 
 /** Connect the server's events to the tracking handlers. Everything added is registered in `context.listeners`. */
 export function attach(context: AdapterContext, server: Server): void {
@@ -46,13 +43,16 @@ function wrapEmit(context: AdapterContext, server: Server): void {
   });
 }
 
-/** `args` is the wrapped `emit`'s `arguments`: the event name first. */
+/**
+ * `args` is the wrapped `emit`'s `arguments`: the event name first. The names are compared one by one rather
+ * than looked up in a Set: every event the server emits passes through here, and 'request' is tested first.
+ */
 function observe(context: AdapterContext, event: string, args: IArguments): void {
-  if (REQUEST_EVENTS.has(event)) {
+  if (event === "request" || event === "checkContinue" || event === "checkExpectation") {
     const request = args[1] as IncomingMessage | Http2ServerRequest;
     if (request.httpVersionMajor >= 2) onCompatRequest(context, request as Http2ServerRequest);
     else onRequest(context, request as IncomingMessage, args[2] as ServerResponse);
-  } else if (UPGRADE_EVENTS.has(event)) {
+  } else if (event === "upgrade" || event === "connect") {
     onUpgrade(context, args[1] as IncomingMessage, args[2] as Socket);
   }
 }

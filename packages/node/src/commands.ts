@@ -44,11 +44,25 @@ export function createCommandRunner(context: AdapterContext, closeListener: () =
   };
 }
 
-/** `Connection: close` on every response of this connection that has not started, and on all later ones. */
+/** From now on the connection ends after its newest response (see `markNewest`). */
 export function markClosing(connection: Connection): void {
   connection.closing = true;
   if (connection.kind !== "http1") return; // HTTP/2 forbids connection headers; GOAWAY does this job there.
-  for (const response of connection.responses) markResponse(response);
+  markNewest(connection);
+}
+
+/**
+ * `Connection: close` on the newest response in flight only: Node ends the socket after a response that carries
+ * it, so marking an older pipelined response would drop the ones queued behind it unanswered. A request pipelined
+ * later takes the mark over from the previous newest, while that one's head is not yet on the wire.
+ */
+export function markNewest(connection: Connection): void {
+  const newest = connection.responses.newest();
+  const previous = connection.marked;
+  if (newest === undefined || newest === previous) return;
+  if (previous !== undefined && !previous.headersSent && !previous.destroyed) previous.removeHeader("connection");
+  markResponse(newest);
+  connection.marked = newest;
 }
 
 /**

@@ -1,7 +1,8 @@
-import type { ServerResponse } from "node:http";
 import type { ServerHttp2Session } from "node:http2";
 import type { Socket } from "node:net";
+import type { ServerResponse } from "node:http";
 import type { Id } from "@drain/core";
+import { InFlightResponses } from "./in-flight.ts";
 
 /** One client connection as the adapter sees it: an HTTP/1.1 socket or an HTTP/2 session. */
 export interface Connection {
@@ -14,7 +15,9 @@ export interface Connection {
   tls: Socket | undefined;
   session: ServerHttp2Session | undefined;
   /** HTTP/1.1 responses in flight (more than one only with pipelining). */
-  readonly responses: Set<ServerResponse>;
+  readonly responses: InFlightResponses;
+  /** The response that carries the `Connection: close` drain asked for (see `markNewest`). */
+  marked: ServerResponse | undefined;
   /** `mark-closing` arrived: every response on this connection, now or later, gets `Connection: close`. */
   closing: boolean;
   gone: boolean;
@@ -43,7 +46,8 @@ export class ConnectionTable {
       raw,
       tls: undefined,
       session: undefined,
-      responses: new Set(),
+      responses: new InFlightResponses(),
+      marked: undefined,
       closing: false,
       gone: false,
       key,

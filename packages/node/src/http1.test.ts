@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { drain } from "./drain.ts";
 import type { NodeDrain } from "./types.ts";
-import { get, listen, QUIET, rawClient } from "./testing/net.ts";
+import { get, listen, QUIET, rawClient, responses } from "./testing/net.ts";
 
 let server: Server | undefined;
 let drained: NodeDrain | undefined;
@@ -77,6 +77,45 @@ describe("HTTP/1.1 tracking", () => {
     const report = await stopped;
     expect(report.clean).toBe(true);
     expect(report.connections.forced).toBe(0);
+  });
+
+  it("answers every pipelined request in flight at the drain: only the last response carries Connection: close", async () => {
+    const { server, drained, release } = start();
+    const port = await listen(server);
+    const client = await rawClient(port);
+    client.send(get("/slow") + get("/slow"));
+    await expect.poll(() => drained.counts().requests).toBe(2);
+
+    const stopped = drained.shutdown();
+    release();
+    const text = await client.ended;
+    expect(responses(text)).toBe(2);
+    const [first, second] = text.split(/(?=HTTP\/1\.1 )/);
+    expect(first?.toLowerCase()).not.toContain("connection: close");
+    expect(first?.endsWith("slow-done")).toBe(true);
+    expect(second?.toLowerCase()).toContain("connection: close");
+    expect(second?.endsWith("slow-done")).toBe(true);
+    expect((await stopped).clean).toBe(true);
+  });
+
+  it("moves Connection: close to a request pipelined after the drain began", async () => {
+    const { server, drained, release } = start();
+    const port = await listen(server);
+    const client = await rawClient(port);
+    client.send(get("/slow"));
+    await expect.poll(() => drained.counts().requests).toBe(1);
+
+    const stopped = drained.shutdown();
+    client.send(get("/slow"));
+    await expect.poll(() => drained.counts().requests).toBe(2);
+    release();
+    const text = await client.ended;
+    expect(responses(text)).toBe(2);
+    const [first, second] = text.split(/(?=HTTP\/1\.1 )/);
+    expect(first?.toLowerCase()).not.toContain("connection: close");
+    expect(second?.toLowerCase()).toContain("connection: close");
+    expect(second?.endsWith("slow-done")).toBe(true);
+    expect((await stopped).clean).toBe(true);
   });
 
   it("closes a connection whose head left before the drain once its response ends", async () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Id } from "@drain/core";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
-import { carriedClose, markResponse } from "./commands.ts";
+import { carriedClose, markNewest } from "./commands.ts";
 import type { Connection } from "./connections.ts";
 import type { AdapterContext } from "./context.ts";
 
@@ -38,7 +38,7 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
   if (connection === undefined || connection.responses.has(response)) return;
   connection.responses.add(response);
-  if (connection.closing) markResponse(response);
+  if (connection.closing) markNewest(connection);
   // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   track.request(connection.id);
   // A plain listener, not one registered for dispose(): it dies with its response ('close' is emitted once), and
@@ -46,6 +46,7 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   // wrapper and removal, would cost more on every request.
   response.on("close", () => {
     connection.responses.delete(response);
+    if (connection.marked === response) connection.marked = undefined;
     if (!connection.gone) context.tracker()?.responseEnd(connection.id, carriedClose(response));
   });
 }

@@ -1,0 +1,44 @@
+import type { ServerResponse } from "node:http";
+
+/**
+ * The HTTP/1.1 responses in flight on one connection, oldest first (pipelined responses go out in that order).
+ * Without pipelining there is never more than one, so it is kept in a field and an array is used only for
+ * pipelined ones: a Set that gains and loses an entry on every request compacts its table every few requests,
+ * and this runs on every request.
+ */
+export class InFlightResponses {
+  #first: ServerResponse | undefined = undefined;
+  /** Responses that arrived while an older one was in flight, oldest first. */
+  #more: ServerResponse[] = [];
+
+  has(response: ServerResponse): boolean {
+    return this.#first === response || (this.#more.length !== 0 && this.#more.includes(response));
+  }
+
+  add(response: ServerResponse): void {
+    if (this.#first === undefined && this.#more.length === 0) this.#first = response;
+    else this.#more.push(response);
+  }
+
+  delete(response: ServerResponse): void {
+    if (this.#first === response) this.#first = undefined;
+    else if (this.#more.length !== 0) {
+      const index = this.#more.indexOf(response);
+      if (index !== -1) this.#more.splice(index, 1);
+    }
+  }
+
+  /** The response the client will read last: the one that may carry `Connection: close` without losing another. */
+  newest(): ServerResponse | undefined {
+    return this.#more.length !== 0 ? this.#more[this.#more.length - 1] : this.#first;
+  }
+
+  get size(): number {
+    return (this.#first === undefined ? 0 : 1) + this.#more.length;
+  }
+
+  *[Symbol.iterator](): IterableIterator<ServerResponse> {
+    if (this.#first !== undefined) yield this.#first;
+    yield* [...this.#more];
+  }
+}
