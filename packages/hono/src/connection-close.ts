@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { isHttp2 } from "./context.ts";
+import { servedByNode } from "./context.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
 
 /**
@@ -7,12 +7,16 @@ import { isWebSocketUpgrade } from "./upgrade.ts";
  * (to another instance). The runtime adapters do the same for responses on connections they marked closing;
  * this covers every response during the shutdown, and both set the same single value.
  *
- * Left alone: HTTP/2 (no `Connection` header there; the adapter sends GOAWAY), WebSocket upgrades (the connection
- * belongs to the socket), and requests that already asked for `Connection: close` (the runtime answers that itself,
- * and a second header would read "close, close", which clients do not take as close; measured on Deno 2.9.6).
+ * Left alone:
+ * - requests served by Node: `@drain/node` sees the connection, so it does this itself (GOAWAY for HTTP/2, and for
+ *   HTTP/1.1 `Connection: close` on the newest response in flight only: marking every response would make Node
+ *   end the socket after the first and drop the pipelined requests behind it, unanswered);
+ * - WebSocket upgrades (the connection belongs to the socket);
+ * - requests that already asked for `Connection: close` (the runtime answers that itself, and a second header
+ *   would read "close, close", which clients do not take as close; measured on Deno 2.9.6).
  */
 export function markConnectionClose(c: Context): void {
-  if (isHttp2(c) || isWebSocketUpgrade(c) || clientCloses(c)) return;
+  if (servedByNode(c) || isWebSocketUpgrade(c) || clientCloses(c)) return;
   const response = c.res;
   if (response.status === 101 || response.type === "error") return;
   try {

@@ -45,8 +45,8 @@ export function requestOf(engine: Engine, c: Context): object {
   return c.req.raw;
 }
 
-/** True for a Node request that arrived over HTTP/2, where a `Connection` header is not allowed. */
-export function isHttp2(c: Context): boolean {
+/** Whether `@hono/node-server` serves this request (its `c.env.incoming` is Node's request), any HTTP version. */
+export function servedByNode(c: Context): boolean {
   const incoming = (c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined)?.incoming;
-  return typeof incoming?.httpVersionMajor === "number" && incoming.httpVersionMajor >= 2;
+  return typeof incoming?.httpVersionMajor === "number";
 }

@@ -58,6 +58,8 @@ export interface RawConnection {
   request(path: string, options?: RequestOptions): Promise<HttpResponse>;
   /** Send one request without waiting. */
   send(path: string, options?: RequestOptions): void;
+  /** Send several GET requests in one write, without waiting (HTTP/1.1 pipelining). */
+  pipeline(paths: readonly string[]): void;
   /** Read the next response (rejects with NoResponseError when the connection ends first or after `timeoutMs`). */
   readResponse(timeoutMs?: number): Promise<HttpResponse>;
   /** Unconsumed received bytes. */
@@ -173,6 +175,10 @@ function wrap(socket: net.Socket, hostHeader: string): RawConnection {
     },
     send(path, options = {}): void {
       connection.write(serialize(hostHeader, path, options));
+    },
+    pipeline(paths): void {
+      // One write, so the server gets every head in one read rather than one request at a time.
+      connection.write(paths.map((path) => serialize(hostHeader, path, {})).join(""));
     },
     request(path, options = {}): Promise<HttpResponse> {
       connection.send(path, options);

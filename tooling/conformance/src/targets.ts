@@ -22,6 +22,13 @@ export interface Gaps {
   readonly listenerAfterGrace?: string;
   /** The server closes keep-alive connections between two requests at the drain, so a request racing it can fail. */
   readonly keepAliveRace?: string;
+  /** The runtime ends a connection, answering nothing, once a request is pipelined behind a pending response. */
+  readonly pipelinedBehindPending?: string;
+  /**
+   * The runtime reads a pipelined request only once the response before it is out, and its stop ends the connection
+   * after the response in flight: at the drain only the first of two pipelined requests is answered.
+   */
+  readonly pipelinedOneAtATime?: string;
 }
 
 export interface Target {
@@ -91,6 +98,11 @@ export const bun: Target = {
       "Bun.serve has no per-connection close and server.stop() closes every idle keep-alive connection at once " +
       "(measured: FIN at S+2), which would cut clients writing their next request; drain keeps serving new and old " +
       "connections with Connection: close for keepAliveGraceMs before it calls stop().",
+    pipelinedBehindPending:
+      "Bun 1.4.5 closes the socket (FIN, zero bytes) as soon as it parses a request head while the response before it " +
+      "is still pending, so two pipelined GETs to an async route get neither response, with or without drain and " +
+      "before any signal (measured on a bare Bun.serve: FIN 2 ms after the write; uWS HttpContext.h, the " +
+      "HTTP_RESPONSE_PENDING branch that denies async pipelining; oven-sh/bun#38128).",
   },
 };
 
@@ -108,6 +120,10 @@ export const deno: Target = {
       "Deno.serve has no per-connection close and shutdown() closes every idle keep-alive connection at once " +
       "(measured: FIN at S+5), which would cut clients writing their next request; drain keeps serving new and old " +
       "connections with Connection: close for keepAliveGraceMs before it calls shutdown().",
+    pipelinedOneAtATime:
+      "Deno.serve (2.9.6) calls the handler for a pipelined request only once the response before it is written, and " +
+      "shutdown() ends the connection (FIN) after the response in flight, so the next request is never read (measured " +
+      "on a bare Deno.serve without drain). drain cannot see the waiting request, so the one in flight gets Connection: close.",
   },
 };
 

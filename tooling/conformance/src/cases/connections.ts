@@ -1,11 +1,11 @@
 /**
- * HTTP/1.1 connection cases: idle and preconnected connections, a request in flight, the listener
- * during the drain, a keep-alive connection inside its grace, and 32 busy keep-alive connections.
+ * HTTP/1.1 connection cases: idle and preconnected connections, a request in flight, two pipelined requests in
+ * flight, the listener during the drain, a keep-alive connection inside its grace, and 32 busy keep-alive connections.
  */
 import { expect, it } from "vitest";
 import { connect, NoResponseError, tryConnect, type RawConnection } from "../clients.ts";
 import type { Target } from "../targets.ts";
-import { barrier, later, PROMPT_MS, rejection, start } from "./_support.ts";
+import { barrier, BASE_OPTIONS, later, PROMPT_MS, rejection, start } from "./_support.ts";
 
 async function open(url: string): Promise<RawConnection> {
   const connection = await connect(url);
@@ -67,6 +67,55 @@ export function connectionCases(target: Target): void {
     expect(exit.code).toBe(0);
     expect(exit.at - response.at).toBeLessThan(PROMPT_MS);
     expect(fixture.report().clean).toBe(true);
+  });
+
+  it("answers both pipelined requests in flight at the signal: Connection: close on the last only, then FIN", async () => {
+    const fixture = await start(target);
+    const connection = await open(fixture.url);
+    connection.pipeline(["/slow?ms=1500", "/slow?ms=1500"]);
+    // Both heads arrive in one read; the barrier shows the server read them before the signal.
+    await barrier(fixture);
+
+    const signalledAt = fixture.signal("SIGTERM");
+    if (target.gaps.pipelinedBehindPending !== undefined) {
+      // Gap (see target.gaps.pipelinedBehindPending): the runtime closed the connection when it parsed the second
+      // head, before the drain and with nothing written.
+      const error = await rejection(connection.readResponse());
+      expect(error).toBeInstanceOf(NoResponseError);
+      expect((error as NoResponseError).end?.kind).toBe("FIN");
+      expect(connection.buffered().toString("latin1")).toBe("");
+    } else if (target.gaps.pipelinedOneAtATime !== undefined) {
+      // Gap (see target.gaps.pipelinedOneAtATime): the first is answered, saying close, and the connection ends
+      // with FIN before the runtime reads the second.
+      const first = await connection.readResponse();
+      expect(first.status).toBe(200);
+      expect(first.body).toBe("slow-done");
+      expect(first.connectionClose).toBe(true);
+      const error = await rejection(connection.readResponse());
+      expect(error).toBeInstanceOf(NoResponseError);
+      expect((error as NoResponseError).end?.kind).toBe("FIN");
+      expect(connection.buffered().toString("latin1")).toBe("");
+    } else {
+      const first = await connection.readResponse();
+      const last = await connection.readResponse();
+      for (const response of [first, last]) {
+        expect(response.status).toBe(200);
+        expect(response.body).toBe("slow-done");
+        expect(response.at).toBeGreaterThan(signalledAt);
+      }
+      // A server ends the connection after a response that says close: on the first, the second would be dropped.
+      expect(first.connectionClose).toBe(false);
+      expect(last.connectionClose).toBe(true);
+      const end = await connection.ended;
+      expect(end.kind).toBe("FIN");
+      expect(end.at - last.at).toBeLessThan(PROMPT_MS);
+      expect((await fixture.exit).at - last.at).toBeLessThan(PROMPT_MS);
+      // Both handlers started before the signal: both were in flight at the drain, and it calls itself clean.
+      expect(fixture.report()).toMatchObject({ clean: true, requestsDuringShutdown: 0 });
+    }
+    const exit = await fixture.exit;
+    expect(exit.code).toBe(0);
+    expect(exit.msSinceSignal).toBeLessThan(BASE_OPTIONS.timeoutMs);
   });
 
   it("refuses new connections during the drain and answers a keep-alive connection inside its grace with Connection: close", async () => {
