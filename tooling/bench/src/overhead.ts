@@ -3,10 +3,14 @@
  * server without it, per runtime (and http-terminator and stoppable on Node, measured the same way). Bare and
  * attached servers run side by side and take turns (order alternating per round), so a change in machine load
  * hits both; the figure is the median of the per-round ratios. autocannon runs in this Node process.
+ *
+ * A second bare server (`bare-again`) is measured the same way: its ratio to the first is what this machine's
+ * noise alone does to the figure in this run. When it is further from 1 than a goal's margin, the run cannot tell
+ * whether that goal was met, and says so instead of printing ok or MISSED.
  */
 import autocannon from "autocannon";
 import { machine, writeResults } from "./results.ts";
-import { fmt, median, table, verdict } from "./table.ts";
+import { fmt, median, table } from "./table.ts";
 import { OVERHEAD_RUNTIMES, type Runtime, runtimeVersions } from "./runtimes.ts";
 import { cpuMs, type ServerProcess, startServer, stopServer } from "./server-process.ts";
 
@@ -20,12 +24,20 @@ export interface OverheadOptions {
 export const OVERHEAD_DEFAULTS: OverheadOptions = { rounds: 9, seconds: 2, connections: 50, runtimes: OVERHEAD_RUNTIMES };
 
 const GOALS: Record<Runtime, number> = { node: 0.98, node24: 0.98, bun: 0.97, deno: 0.97 };
+/** The A/A control: another bare server, started the same way as the first. */
+const CONTROL = "bare-again";
 const VARIANTS: Record<Runtime, readonly string[]> = {
-  node: ["bare", "drain", "http-terminator", "stoppable"],
-  node24: ["bare", "drain", "http-terminator", "stoppable"],
-  bun: ["bare", "drain"],
-  deno: ["bare", "drain"],
+  node: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
+  node24: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
+  bun: ["bare", CONTROL, "drain"],
+  deno: ["bare", CONTROL, "drain"],
 };
+
+/** Met, missed, or not decidable: the control moved further from 1 than the goal's margin. */
+export function overheadVerdict(ratio: number, goal: number, controlRatio: number): "ok" | "MISSED" | "noise" {
+  if (Math.abs(controlRatio - 1) > 1 - goal) return "noise";
+  return ratio >= goal ? "ok" : "MISSED";
+}
 
 export interface VariantResult {
   readonly runtime: Runtime;
@@ -39,6 +51,8 @@ export interface VariantResult {
   /** Median over rounds of (bare's CPU per request ÷ this variant's), in the same round: 1 = no extra CPU. */
   readonly cpuRatio: number;
   readonly goal: number | undefined;
+  /** `ok`, `MISSED`, or `noise` when the A/A control of the same run was further from 1 than the goal's margin. */
+  readonly verdict: string;
   readonly errors: number;
 }
 
@@ -56,7 +70,7 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   const variants = VARIANTS[runtime];
   const servers = new Map<string, ServerProcess>();
   try {
-    for (const variant of variants) servers.set(variant, await startServer({ runtime, name: "hello", variant }));
+    for (const variant of variants) servers.set(variant, await startServer({ runtime, name: "hello", variant: variant === CONTROL ? "bare" : variant }));
     // Warm-up: JIT tiers, connection pools, the first collections.
     for (const variant of variants) await measure(servers.get(variant) as ServerProcess, 1, options.connections);
     const rps = new Map<string, number[]>(variants.map((v) => [v, []]));
@@ -73,17 +87,22 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
     }
     const bare = rps.get("bare") as number[];
     const bareCpu = cpu.get("bare") as number[];
+    const ratioOf = (variant: string): number => median((rps.get(variant) as number[]).map((r, i) => r / (bare[i] as number)));
+    const controlRatio = ratioOf(CONTROL);
     return variants.map((variant) => {
       const perRound = rps.get(variant) as number[];
+      const goal = variant === "drain" ? GOALS[runtime] : undefined;
+      const ratio = ratioOf(variant);
       return {
         runtime,
         variant,
         perRound,
         medianRps: median(perRound),
-        ratio: median(perRound.map((r, i) => r / (bare[i] as number))),
+        ratio,
         cpuUsPerRequest: median(cpu.get(variant) as number[]),
         cpuRatio: median((cpu.get(variant) as number[]).map((c, i) => (bareCpu[i] as number) / c)),
-        goal: variant === "drain" ? GOALS[runtime] : undefined,
+        goal,
+        verdict: goal === undefined ? "" : overheadVerdict(ratio, goal, controlRatio),
         errors: errors.get(variant) ?? 0,
       };
     });
@@ -106,13 +125,17 @@ export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS):
     fmt(r.medianRps),
     r.variant === "bare" ? "1.000" : fmt(r.ratio, 3),
     r.goal === undefined ? "" : `>= ${r.goal}`,
-    verdict(r.goal === undefined ? undefined : r.ratio >= r.goal),
+    r.verdict,
     fmt(r.cpuUsPerRequest, 1),
     r.variant === "bare" ? "1.000" : fmt(r.cpuRatio, 3),
     String(r.errors),
   ]);
   const head = ["runtime", "variant", "req/s (median)", "ratio vs bare", "goal", "", "server CPU µs/req", "CPU ratio", "errors"];
   console.log(table(head, rows));
+  console.log(
+    `\n${CONTROL}: a second bare server, the A/A control; its ratio is what noise alone did in this run. ` +
+      "noise: the control moved further from 1 than the goal's margin, so this run cannot decide that goal.",
+  );
   writeResults("overhead", { at: new Date().toISOString(), machine: machine(), versions: runtimeVersions(), options, results });
   return results;
 }

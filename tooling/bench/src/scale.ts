@@ -1,6 +1,7 @@
 /**
  * `pnpm bench scale`: one drain instance per runtime holding 10k idle keep-alive connections (each served one
- * request), 2k SSE streams, 2k WebSockets and 200 requests in flight when SIGTERM arrives. Measured at the client:
+ * request), 2k SSE streams, 2k WebSockets and 200 requests in flight when SIGTERM arrives. Measured at the clients
+ * (the idle ones in a process of their own, see idle-holder.ts):
  * when each class was closed, whether every SSE stream got its last `retry:` frame and a clean end, whether every
  * WebSocket got 1001, and how long after the slowest in-flight response the process exited; at the server: RSS
  * growth per connection of each class. As a baseline for the idle figure, the runtime's own stop (`native`
@@ -8,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
+import { holdIdle, type IdleClients } from "./idle-clients.ts";
 import { bodyEnds, openMany, rawGet, type RawConnection } from "./raw-client.ts";
 import { machine, writeResults } from "./results.ts";
 import { type Runtime, RUNTIMES, runtimeVersions } from "./runtimes.ts";
@@ -99,13 +101,13 @@ const sseDone = (text: string): boolean => text.endsWith("0\r\n\r\n");
 /** FIN times (ms after SIGTERM) of `count` idle keep-alive connections when the runtime's own stop closes them. */
 async function nativeIdleFins(runtime: Runtime, count: number): Promise<number[]> {
   const server = await startServer({ runtime, name: "instance", variant: "native" });
+  const idle = await holdIdle(server.port, count);
   try {
-    const idle = await openMany(count, 500, () => rawGet(server.port, "/", bodyEnds("hello")));
     const t0 = performance.now();
     server.child.kill("SIGTERM");
-    await Promise.all(idle.map((c) => (c.finAt !== undefined || c.socket.closed ? undefined : new Promise((r) => c.socket.once("close", r)))));
-    return idle.filter((c) => c.finAt !== undefined).map((c) => (c.finAt as number) - t0);
+    return (await idle.fins(t0)).fins;
   } finally {
+    idle.kill();
     server.child.kill("SIGKILL");
     await server.exited;
   }
@@ -115,11 +117,12 @@ async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<Scal
   const nativeFins = await nativeIdleFins(runtime, options.idle);
   const server = await startServer({ runtime, name: "instance", variant: "drain", drainOptions: DRAIN_OPTIONS, tickMs: TICK_MS });
   const mb = (bytes: number): number => bytes / 1024 / 1024;
+  let idle: IdleClients | undefined;
   try {
     // Warm the server up a little so the baseline RSS includes the code paths each class uses.
     await openMany(50, 50, () => rawGet(server.port, "/", bodyEnds("hello"))).then((cs) => cs.forEach((c) => c.socket.destroy()));
     const rss0 = rssBytes(server.pid);
-    const idle = await openMany(options.idle, 500, () => rawGet(server.port, "/", bodyEnds("hello")));
+    idle = await holdIdle(server.port, options.idle);
     const rss1 = rssBytes(server.pid);
     const sse = await openMany(options.sse, 250, () => rawGet(server.port, "/sse", (t) => t.includes("data: tick")));
     const rss2 = rssBytes(server.pid);
@@ -135,10 +138,11 @@ async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<Scal
     if (t0 - sentAt > SLOW_FROM_MS) throw new Error("the in-flight requests took too long to arrive; lower the load");
     const stopped = await stopServer(server, 30_000);
     // The process is gone; let the last FINs and close frames already in the socket buffers be read.
-    await Promise.all([...idle, ...sse, ...slow].map((c) => c.complete));
+    await Promise.all([...sse, ...slow].map((c) => c.complete));
+    const idleFins = await idle.fins(t0);
     await Promise.all(ws.map((c) => (c.closedAt !== undefined ? undefined : new Promise((r) => c.socket.once("close", r)))));
 
-    const fins = idle.filter((c) => c.finAt !== undefined).map((c) => (c.finAt as number) - t0);
+    const fins = idleFins.fins;
     const sseOk = sse.filter((c) => c.received.includes("retry:") && sseDone(c.received) && c.finAt !== undefined);
     const sseEnds = sse.filter((c) => c.finAt !== undefined).map((c) => (c.finAt as number) - t0);
     const wsOk = ws.filter((c) => c.code === 1001);
@@ -149,7 +153,7 @@ async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<Scal
       runtime,
       idleFinP50Ms: fins.length > 0 ? percentile(fins, 50) : Number.NaN,
       idleFinP100Ms: fins.length > 0 ? percentile(fins, 100) : Number.NaN,
-      idleClosed: fins.length / idle.length,
+      idleClosed: fins.length / idleFins.total,
       nativeIdleFinP50Ms: nativeFins.length > 0 ? percentile(nativeFins, 50) : Number.NaN,
       nativeIdleFinP100Ms: nativeFins.length > 0 ? percentile(nativeFins, 100) : Number.NaN,
       sseDelivered: sseOk.length / sse.length,
@@ -167,6 +171,7 @@ async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<Scal
       bytesPerWs: (rss3 - rss2) / options.ws,
     };
   } finally {
+    idle?.kill();
     if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
   }
 }
