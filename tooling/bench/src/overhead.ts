@@ -66,17 +66,33 @@ async function measure(server: ServerProcess, seconds: number, connections: numb
   return { rps: result.requests.total / seconds, cpuUs, errors: result.errors + result.timeouts + result.non2xx };
 }
 
-async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<VariantResult[]> {
-  const variants = VARIANTS[runtime];
+/** Start one server per variant, warm each up (JIT tiers, connection pools, the first collections). */
+async function startVariants(runtime: Runtime, variants: readonly string[], connections: number): Promise<Map<string, ServerProcess>> {
   const servers = new Map<string, ServerProcess>();
   try {
     for (const variant of variants) servers.set(variant, await startServer({ runtime, name: "hello", variant: variant === CONTROL ? "bare" : variant }));
-    // Warm-up: JIT tiers, connection pools, the first collections.
-    for (const variant of variants) await measure(servers.get(variant) as ServerProcess, 1, options.connections);
-    const rps = new Map<string, number[]>(variants.map((v) => [v, []]));
-    const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
-    const errors = new Map<string, number>(variants.map((v) => [v, 0]));
-    for (let round = 0; round < options.rounds; round += 1) {
+    for (const variant of variants) await measure(servers.get(variant) as ServerProcess, 1, connections);
+    return servers;
+  } catch (error) {
+    await stopAll(servers);
+    throw error;
+  }
+}
+
+async function stopAll(servers: Map<string, ServerProcess>): Promise<void> {
+  for (const server of servers.values()) await stopServer(server, 2_000);
+}
+
+async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<VariantResult[]> {
+  const variants = VARIANTS[runtime];
+  const rps = new Map<string, number[]>(variants.map((v) => [v, []]));
+  const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
+  const errors = new Map<string, number>(variants.map((v) => [v, 0]));
+  for (let round = 0; round < options.rounds; round += 1) {
+    // Fresh processes every round: two identical servers can differ by several percent for the life of the
+    // process (measured with the A/A control), so one process per variant would turn that into the figure.
+    const servers = await startVariants(runtime, variants, options.connections);
+    try {
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       for (const variant of order) {
         const m = await measure(servers.get(variant) as ServerProcess, options.seconds, options.connections);
@@ -84,31 +100,31 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
         cpu.get(variant)?.push(m.cpuUs);
         errors.set(variant, (errors.get(variant) ?? 0) + m.errors);
       }
+    } finally {
+      await stopAll(servers);
     }
-    const bare = rps.get("bare") as number[];
-    const bareCpu = cpu.get("bare") as number[];
-    const ratioOf = (variant: string): number => median((rps.get(variant) as number[]).map((r, i) => r / (bare[i] as number)));
-    const controlRatio = ratioOf(CONTROL);
-    return variants.map((variant) => {
-      const perRound = rps.get(variant) as number[];
-      const goal = variant === "drain" ? GOALS[runtime] : undefined;
-      const ratio = ratioOf(variant);
-      return {
-        runtime,
-        variant,
-        perRound,
-        medianRps: median(perRound),
-        ratio,
-        cpuUsPerRequest: median(cpu.get(variant) as number[]),
-        cpuRatio: median((cpu.get(variant) as number[]).map((c, i) => (bareCpu[i] as number) / c)),
-        goal,
-        verdict: goal === undefined ? "" : overheadVerdict(ratio, goal, controlRatio),
-        errors: errors.get(variant) ?? 0,
-      };
-    });
-  } finally {
-    for (const server of servers.values()) await stopServer(server, 2_000);
   }
+  const bare = rps.get("bare") as number[];
+  const bareCpu = cpu.get("bare") as number[];
+  const ratioOf = (variant: string): number => median((rps.get(variant) as number[]).map((r, i) => r / (bare[i] as number)));
+  const controlRatio = ratioOf(CONTROL);
+  return variants.map((variant) => {
+    const perRound = rps.get(variant) as number[];
+    const goal = variant === "drain" ? GOALS[runtime] : undefined;
+    const ratio = ratioOf(variant);
+    return {
+      runtime,
+      variant,
+      perRound,
+      medianRps: median(perRound),
+      ratio,
+      cpuUsPerRequest: median(cpu.get(variant) as number[]),
+      cpuRatio: median((cpu.get(variant) as number[]).map((c, i) => (bareCpu[i] as number) / c)),
+      goal,
+      verdict: goal === undefined ? "" : overheadVerdict(ratio, goal, controlRatio),
+      errors: errors.get(variant) ?? 0,
+    };
+  });
 }
 
 /** Run the overhead benchmark, print its table, write results/overhead.json. */
