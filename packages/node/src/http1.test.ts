@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { drain } from "./drain.ts";
 import type { NodeDrain } from "./types.ts";
-import { get, listen, QUIET, rawClient, responses } from "./testing/net.ts";
+import { get, listen, QUIET, rawClient, responses, type RawClient } from "./testing/net.ts";
 
 let server: Server | undefined;
 let drained: NodeDrain | undefined;
@@ -29,6 +29,15 @@ function start(options: Parameters<typeof drain>[1] = {}): { server: Server; dra
   });
   drained = drain(server, { ...QUIET, ...options });
   return { server, drained, release: () => pending.splice(0).forEach((answer) => answer()) };
+}
+
+/** `start(options)`, then one `/slow` request in flight on a raw connection. */
+async function withSlowRequestInFlight(options: Parameters<typeof drain>[1] = {}): Promise<ReturnType<typeof start> & { client: RawClient }> {
+  const started = start(options);
+  const client = await rawClient(await listen(started.server));
+  client.send(get("/slow"));
+  await expect.poll(() => started.drained.counts().requests).toBe(1);
+  return { ...started, client };
 }
 
 /** Two complete `/slow` responses; only the second says `Connection: close` (on the first, Node would drop the second). */
@@ -72,11 +81,7 @@ describe("HTTP/1.1 tracking", () => {
   });
 
   it("lets an in-flight response finish with Connection: close and closes its socket after it", async () => {
-    const { server, drained, release } = start();
-    const port = await listen(server);
-    const client = await rawClient(port);
-    client.send(get("/slow"));
-    await expect.poll(() => drained.counts().requests).toBe(1);
+    const { drained, release, client } = await withSlowRequestInFlight();
 
     const stopped = drained.shutdown();
     expect(client.text()).toBe("");
@@ -103,11 +108,7 @@ describe("HTTP/1.1 tracking", () => {
   });
 
   it("moves Connection: close to a request pipelined after the drain began", async () => {
-    const { server, drained, release } = start();
-    const port = await listen(server);
-    const client = await rawClient(port);
-    client.send(get("/slow"));
-    await expect.poll(() => drained.counts().requests).toBe(1);
+    const { drained, release, client } = await withSlowRequestInFlight();
 
     const stopped = drained.shutdown();
     client.send(get("/slow"));
@@ -177,11 +178,7 @@ describe("HTTP/1.1 tracking", () => {
   });
 
   it("destroys a request that never answers at the deadline and reports it forced", async () => {
-    const { server, drained } = start({ timeoutMs: 300, cleanupMs: 0 });
-    const port = await listen(server);
-    const client = await rawClient(port);
-    client.send(get("/slow"));
-    await expect.poll(() => drained.counts().requests).toBe(1);
+    const { drained, client } = await withSlowRequestInFlight({ timeoutMs: 300, cleanupMs: 0 });
 
     const report = await drained.shutdown();
     expect(await client.ended).toBe("");
