@@ -2,8 +2,8 @@ import {
   bindPrivately,
   closeWithGrace,
   OWNER_ONLY,
-  listenReplacingStale,
   peerOf,
+  serveBoundControl,
   trackWriting,
   watchBody,
   type ControlEndpoint,
@@ -47,8 +47,6 @@ interface BunProcess {
  */
 export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler, events: ControlListenerEvents): ControlListener {
   const bun = (globalThis as unknown as { Bun: BunControlApi }).Bun;
-  let server: ControlServer | undefined;
-  let closed = false;
   const writing = trackWriting();
 
   const fetch = async (request: Request, current: ControlServer): Promise<Response> => {
@@ -63,44 +61,26 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
     return new Response(watchBody(response.body, sent), { status: response.status, headers: response.headers });
   };
 
-  const listen = async (): Promise<void> => {
-    if (endpoint.transport === "unix") {
+  return serveBoundControl<ControlServer>(endpoint, events, {
+    bind: () => {
+      if (endpoint.transport !== "unix") return bun.serve({ hostname: endpoint.host, port: endpoint.port, fetch });
       const { path } = endpoint;
       const process = (globalThis as unknown as { process: BunProcess }).process;
-      server = await bindPrivately(
+      return bindPrivately(
         (mask) => process.umask(mask),
         () => process.getBuiltinModule("node:fs").chmodSync(path, OWNER_ONLY),
         () => bun.serve({ unix: path, fetch }),
         (bound) => stop(bound, true),
       );
-    } else {
-      server = bun.serve({ hostname: endpoint.host, port: endpoint.port, fetch });
-    }
-    // close() came while the bind was settling and found nothing to close.
-    if (closed) {
-      await stop(server, true);
-      return;
-    }
-    // The control endpoint must never be what keeps a finished process alive.
-    server.unref?.();
-    events.listening(endpoint.transport === "unix" ? `unix:${endpoint.path}` : server.url.origin);
-  };
-
-  listenReplacingStale(endpoint, listen, { isAddrInUse, stale: staleSocketOps(bun), isClosed: () => closed, failed: events.failed });
-
-  let closing: Promise<void> | undefined;
-  return {
-    close(): Promise<void> {
-      closed = true;
-      closing ??= (async (): Promise<void> => {
-        const current = server;
-        if (current === undefined) return;
-        // The last lines are handed to Bun; a graceful stop lets Bun write them out and end those responses.
-        await closeWithGrace(writing, () => stop(current, false), () => stop(current, true));
-      })();
-      return closing;
     },
-  };
+    address: (server) => (endpoint.transport === "unix" ? `unix:${endpoint.path}` : server.url.origin),
+    unref: (server) => server.unref?.(),
+    discard: (server) => stop(server, true),
+    // The last lines are handed to Bun; a graceful stop lets Bun write them out and end those responses.
+    close: (server) => closeWithGrace(writing, () => stop(server, false), () => stop(server, true)),
+    isAddrInUse,
+    stale: staleSocketOps(bun),
+  });
 }
 
 async function stop(server: ControlServer, force: boolean): Promise<void> {

@@ -2,8 +2,8 @@ import {
   bindPrivately,
   closeWithGrace,
   OWNER_ONLY,
-  listenReplacingStale,
   peerOf,
+  serveBoundControl,
   trackWriting,
   type ControlEndpoint,
   type ControlHandler,
@@ -52,8 +52,6 @@ interface ServeInfo {
  */
 export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler, events: ControlListenerEvents): ControlListener {
   const deno = (globalThis as unknown as { Deno: DenoControlApi }).Deno;
-  let server: DenoServer | undefined;
-  let closed = false;
   const writing = trackWriting();
 
   const serveHandler = async (request: Request, info: ServeInfo): Promise<Response> => {
@@ -62,51 +60,33 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
     return handler(request, peerOf(endpoint, info.remoteAddr.hostname));
   };
 
-  const listen = async (): Promise<void> => {
-    const common = { handler: serveHandler, onListen: () => {}, onError: () => new Response(null, { status: 500 }) };
-    let address: string;
-    if (endpoint.transport === "unix") {
+  const common = { handler: serveHandler, onListen: () => {}, onError: () => new Response(null, { status: 500 }) };
+  const shutdown = (server: DenoServer): Promise<void> => server.shutdown().catch(() => undefined);
+  return serveBoundControl<DenoServer>(endpoint, events, {
+    bind: () => {
+      if (endpoint.transport !== "unix") return deno.serve({ ...common, hostname: endpoint.host, port: endpoint.port });
       const { path } = endpoint;
-      server = await bindPrivately(
+      return bindPrivately(
         (mask) => deno.umask(mask),
         () => deno.chmodSync(path, OWNER_ONLY),
         () => deno.serve({ ...common, transport: "unix", path }),
         // A chmod that failed must not leave a server with a wider mode and no handle on it.
-        (bound) => bound.shutdown().catch(() => undefined),
+        shutdown,
       );
-      address = `unix:${path}`;
-    } else {
-      server = deno.serve({ ...common, hostname: endpoint.host, port: endpoint.port });
-      const host = server.addr.hostname ?? endpoint.host;
-      address = `http://${host.includes(":") ? `[${host}]` : host}:${server.addr.port ?? endpoint.port}`;
-    }
-    // close() came while the bind was settling and found nothing to close.
-    if (closed) {
-      await server.shutdown().catch(() => undefined);
-      return;
-    }
-    // The control endpoint must never be what keeps a finished process alive.
-    server.unref?.();
-    events.listening(address);
-  };
-
-  listenReplacingStale(endpoint, listen, { isAddrInUse, stale: staleSocketOps(deno), isClosed: () => closed, failed: events.failed });
-
-  let closing: Promise<void> | undefined;
-  return {
-    close(): Promise<void> {
-      closed = true;
-      closing ??= (async (): Promise<void> => {
-        const current = server;
-        if (current === undefined) return;
-        const shutdown = (): Promise<void> => current.shutdown().catch(() => undefined);
-        // Deno has no force once shutdown() runs, and it waits for answers in flight: after the grace, start it
-        // without waiting, so a client that stopped reading does not hold the exit.
-        await closeWithGrace(writing, shutdown, () => void shutdown());
-      })();
-      return closing;
     },
-  };
+    address: (server) => {
+      if (endpoint.transport === "unix") return `unix:${endpoint.path}`;
+      const host = server.addr.hostname ?? endpoint.host;
+      return `http://${host.includes(":") ? `[${host}]` : host}:${server.addr.port ?? endpoint.port}`;
+    },
+    unref: (server) => server.unref?.(),
+    discard: shutdown,
+    // Deno has no force once shutdown() runs, and it waits for answers in flight: after the grace, start it
+    // without waiting, so a client that stopped reading does not hold the exit.
+    close: (server) => closeWithGrace(writing, () => shutdown(server), () => void shutdown(server)),
+    isAddrInUse,
+    stale: staleSocketOps(deno),
+  });
 }
 
 function isAddrInUse(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { bindPrivately, CLOSE_GRACE_MS, closeWithGrace, controlInUseError, listenReplacingStale, peerOf, replaceStaleSocket, trackWriting, watchBody, type StaleSocketOps } from "./listener-kit.ts";
+import { bindPrivately, CLOSE_GRACE_MS, closeWithGrace, controlInUseError, listenReplacingStale, peerOf, replaceStaleSocket, serveBoundControl, trackWriting, watchBody, type StaleSocketOps } from "./listener-kit.ts";
 import { systemdNotifyArgs, systemdNotifyError } from "./systemd-notify.ts";
 
 afterEach(() => {
@@ -238,5 +238,53 @@ describe("listenReplacingStale", () => {
     });
     await consulted;
     expect(attempts).toBe(1);
+  });
+});
+
+describe("serveBoundControl", () => {
+  const tcp = { transport: "tcp", host: "127.0.0.1", port: 0 } as const;
+  const noStale: StaleSocketOps = { isSocket: () => undefined, probe: async () => false, remove: () => undefined };
+
+  /** A fake runtime that records what happened to the one server it binds; `bound` resolves the bind. */
+  function fakeRuntime() {
+    const log: string[] = [];
+    let bind: (server: string) => void = () => {};
+    const bindDone = new Promise<string>((resolve) => (bind = resolve));
+    const events = { listening: (address: string) => void log.push(`listening ${address}`), failed: (error: unknown) => void log.push(`failed ${String(error)}`) };
+    const ops = {
+      bind: () => bindDone,
+      address: (server: string) => `addr:${server}`,
+      unref: (server: string) => void log.push(`unref ${server}`),
+      discard: async (server: string) => void log.push(`discard ${server}`),
+      close: async (server: string) => void log.push(`close ${server}`),
+      isAddrInUse: () => false,
+      stale: noStale,
+    };
+    return { log, bound: bind, events, ops };
+  }
+
+  it("unrefs and announces the bound server, and closes it once however often close() is called", async () => {
+    const runtime = fakeRuntime();
+    const listener = serveBoundControl(tcp, runtime.events, runtime.ops);
+    runtime.bound("s1");
+    await expect.poll(() => runtime.log).toEqual(["unref s1", "listening addr:s1"]);
+    const first = listener.close();
+    expect(listener.close()).toBe(first);
+    await first;
+    expect(runtime.log).toEqual(["unref s1", "listening addr:s1", "close s1"]);
+  });
+
+  it("discards a server that close() overtook while it was binding, and never announces it", async () => {
+    const runtime = fakeRuntime();
+    const listener = serveBoundControl(tcp, runtime.events, runtime.ops);
+    await listener.close();
+    runtime.bound("s1");
+    await expect.poll(() => runtime.log).toEqual(["discard s1"]);
+  });
+
+  it("reports a bind that fails", async () => {
+    const runtime = fakeRuntime();
+    serveBoundControl(tcp, runtime.events, { ...runtime.ops, bind: () => Promise.reject(new Error("no permission")) });
+    await expect.poll(() => runtime.log).toEqual(["failed Error: no permission"]);
   });
 });

@@ -3,7 +3,7 @@
  * few operations its runtime does differently (stat, connect, unlink, umask, chmod, stop).
  */
 import { drainError, type DrainError } from "@drain/core";
-import type { ControlEndpoint, ControlPeer } from "./types.ts";
+import type { ControlEndpoint, ControlListener, ControlListenerEvents, ControlPeer } from "./types.ts";
 
 /** How long `close()` lets control answers still being written (a report line on a slow client) finish. */
 export const CLOSE_GRACE_MS = 2_000;
@@ -112,6 +112,57 @@ export function listenReplacingStale(endpoint: ControlEndpoint, listen: () => Pr
       .then(() => (retry.isClosed() ? undefined : listen()))
       .catch(fail);
   });
+}
+
+/** What a runtime whose serve call returns a server object (Bun, Deno) gives `serveBoundControl`. */
+export interface BoundControlServer<S> {
+  /** One bind attempt (a Unix socket through `bindPrivately`); rejects with the runtime's error. */
+  bind(): Promise<S> | S;
+  /** How the `listening` event names the endpoint: `unix:<path>` or the URL origin. */
+  address(server: S): string;
+  unref(server: S): void;
+  /** Stop a server that `close()` overtook while it was binding (nothing was answered on it yet). */
+  discard(server: S): Promise<void>;
+  /** The runtime's close: let answers in flight out (see `closeWithGrace`), then stop. Never rejects. */
+  close(server: S): Promise<void>;
+  isAddrInUse(error: unknown): boolean;
+  readonly stale: StaleSocketOps;
+}
+
+/**
+ * The lifecycle Bun's and Deno's control listeners share: bind (once more after replacing a stale socket file),
+ * stop a server that `close()` overtook while binding, unref it so it never keeps a finished process alive,
+ * announce it, and close it once however often `close()` is called.
+ *
+ * @example
+ * ```ts
+ * return serveBoundControl(endpoint, events, { bind, address, unref, discard, close, isAddrInUse, stale });
+ * ```
+ */
+export function serveBoundControl<S>(endpoint: ControlEndpoint, events: ControlListenerEvents, ops: BoundControlServer<S>): ControlListener {
+  let server: S | undefined;
+  let closed = false;
+  const listen = async (): Promise<void> => {
+    const bound = await ops.bind();
+    server = bound;
+    // close() came while the bind was settling and found nothing to close.
+    if (closed) {
+      await ops.discard(bound);
+      return;
+    }
+    ops.unref(bound);
+    events.listening(ops.address(bound));
+  };
+  listenReplacingStale(endpoint, listen, { isAddrInUse: ops.isAddrInUse, stale: ops.stale, isClosed: () => closed, failed: events.failed });
+
+  let closing: Promise<void> | undefined;
+  return {
+    close(): Promise<void> {
+      closed = true;
+      closing ??= server === undefined ? Promise.resolve() : ops.close(server);
+      return closing;
+    },
+  };
 }
 
 /**
