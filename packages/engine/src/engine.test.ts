@@ -175,6 +175,25 @@ describe("connections through the engine", () => {
     expect(logger.lines.at(-1)).toMatch(/^drain: stopped in 1\.0 s, clean/);
   });
 
+  it("reads no clock for a request while serving, but stamps a response end with its own time", async () => {
+    const { engine, runtime, clock } = setup({ exit: false, keepAliveGraceMs: 100 });
+    let reads = 0;
+    const now = clock.now.bind(clock);
+    clock.now = () => (reads++, now());
+    const id = engine.track.open("http1");
+    clock.advance(5_000);
+    reads = 0;
+    engine.track.request(id);
+    expect(reads).toBe(0);
+    engine.track.responseEnd(id, false);
+    // The response ended just now, so the shutdown gives the connection the keep-alive grace instead of closing it
+    // under a next request the client may be writing (it would, had the end taken the open's time).
+    void engine.shutdown();
+    expect(runtime.executed).toEqual([{ type: "stop-accepting" }]);
+    clock.advance(100);
+    expect(runtime.executed).toContainEqual({ type: "close", id, why: "idle" });
+  });
+
   it("an adapter that throws on a command is reported and the shutdown goes on", async () => {
     const clock = new FakeClock();
     const runtime = new FakeRuntime();

@@ -108,7 +108,9 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   function feed(input: InputWithoutNow | Input): void {
     if (disposed) return;
     const timed = input as Input;
-    (timed as { now: number }).now = clock.now();
+    // While serving, nothing reads a request's time (a response end's is read, for the keep-alive grace), and a
+    // clock read costs 50-65 ns on the machines measured: a request then takes the core's latest time instead.
+    (timed as { now: number }).now = timed.type === "request" && state.phase === "serving" ? state.now : clock.now();
     if (feeding) {
       queue.push(timed);
       return;
