@@ -1,7 +1,8 @@
 /**
  * `pnpm bench [core|overhead|scale|rolling ...]`: every part by default, or the parts named. Each prints a table
  * next to its goals and writes results/<part>.json. `--quick` shortens every part (for a first look, not for
- * quoting); `--runtime=node,bun` limits overhead, scale and rolling to those runtimes.
+ * quoting); `--runtime=node,bun` limits overhead, scale and rolling to those runtimes; `--rounds=N` sets the
+ * overhead part's rounds (more rounds narrow its confidence intervals).
  */
 import { runCore } from "./core.ts";
 import { OVERHEAD_DEFAULTS, runOverhead } from "./overhead.ts";
@@ -22,6 +23,12 @@ for (const runtime of chosen ?? []) {
     process.exit(2);
   }
 }
+const roundsArg = args.find((a) => a.startsWith("--rounds="))?.slice("--rounds=".length);
+const rounds = roundsArg === undefined ? undefined : Number(roundsArg);
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
+  console.error(`--rounds=${roundsArg}: use a whole number of rounds, at least 1 (12 by default)`);
+  process.exit(2);
+}
 const named = args.filter((a) => !a.startsWith("--"));
 for (const name of named) {
   if (!(PARTS as readonly string[]).includes(name)) {
@@ -33,7 +40,12 @@ const parts: readonly Part[] = named.length === 0 ? PARTS : (named as Part[]);
 
 for (const part of parts) {
   if (part === "core") runCore();
-  if (part === "overhead") await runOverhead({ ...OVERHEAD_DEFAULTS, ...(quick ? { rounds: 3, seconds: 1 } : {}), runtimes: chosen ?? OVERHEAD_RUNTIMES });
+  if (part === "overhead") await runOverhead({
+      ...OVERHEAD_DEFAULTS,
+      ...(quick ? { rounds: 3, seconds: 1 } : {}),
+      ...(rounds === undefined ? {} : { rounds }),
+      runtimes: chosen ?? OVERHEAD_RUNTIMES,
+    });
   if (part === "scale") await runScale({ ...SCALE_DEFAULTS, ...(quick ? { idle: 1_000, sse: 200, ws: 200, inflight: 50 } : {}), runtimes: chosen ?? RUNTIMES });
   if (part === "rolling") await runRolling(quick ? { ...ROLLING_DEFAULTS, restartsPerInstance: 1 } : ROLLING_DEFAULTS, chosen ?? RUNTIMES);
 }

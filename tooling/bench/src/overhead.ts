@@ -4,12 +4,13 @@
  * attached servers run side by side and take turns (order alternating per round), so a change in machine load
  * hits both; the figure is the median of the per-round ratios. autocannon runs in this Node process.
  *
- * A second bare server (`bare-again`) is measured the same way: its ratio to the first is what this machine's
- * noise alone does to the figure in this run. When it is further from 1 than a goal's margin, the run cannot tell
- * whether that goal was met, and says so instead of printing ok or MISSED.
+ * Every ratio comes with a 95 % confidence interval for its median (`median-interval.ts`), and a goal is called
+ * met or missed only when the whole interval is on one side of it; otherwise the verdict is `unclear`. A second
+ * bare server (`bare-again`, an A/A control) is measured the same way: its interval should contain 1.
  */
 import autocannon from "autocannon";
 import { machine, writeResults } from "./results.ts";
+import { type MedianInterval, medianInterval } from "./median-interval.ts";
 import { fmt, median, table } from "./table.ts";
 import { OVERHEAD_RUNTIMES, type Runtime, runtimeVersions } from "./runtimes.ts";
 import { cpuMs, type ServerProcess, startServer, stopServer } from "./server-process.ts";
@@ -21,7 +22,7 @@ export interface OverheadOptions {
   readonly runtimes: readonly Runtime[];
 }
 
-export const OVERHEAD_DEFAULTS: OverheadOptions = { rounds: 9, seconds: 2, connections: 50, runtimes: OVERHEAD_RUNTIMES };
+export const OVERHEAD_DEFAULTS: OverheadOptions = { rounds: 12, seconds: 2, connections: 50, runtimes: OVERHEAD_RUNTIMES };
 
 const GOALS: Record<Runtime, number> = { node: 0.98, node24: 0.98, bun: 0.97, deno: 0.97 };
 /** The A/A control: another bare server, started the same way as the first. */
@@ -33,10 +34,13 @@ const VARIANTS: Record<Runtime, readonly string[]> = {
   deno: ["bare", CONTROL, "drain"],
 };
 
-/** Met, missed, or not decidable: the control moved further from 1 than the goal's margin. */
-export function overheadVerdict(ratio: number, goal: number, controlRatio: number): "ok" | "MISSED" | "noise" {
-  if (Math.abs(controlRatio - 1) > 1 - goal) return "noise";
-  return ratio >= goal ? "ok" : "MISSED";
+/**
+ * Met when the whole confidence interval of the ratio is at or above the goal, missed when it is wholly below,
+ * `unclear` when the goal lies inside it: the run was too noisy (or too short) to tell.
+ */
+export function overheadVerdict(interval: Pick<MedianInterval, "low" | "high">, goal: number): "ok" | "MISSED" | "unclear" {
+  if (interval.low >= goal) return "ok";
+  return interval.high < goal ? "MISSED" : "unclear";
 }
 
 export interface VariantResult {
@@ -46,12 +50,14 @@ export interface VariantResult {
   readonly medianRps: number;
   /** Median over rounds of (this variant's req/s ÷ bare's req/s in the same round). */
   readonly ratio: number;
+  /** The 95 % confidence interval of that median (distribution-free; see `medianInterval`). */
+  readonly ratioInterval: MedianInterval;
   /** Median over rounds of the server process's CPU time per request, in µs (less sensitive to the shared cores). */
   readonly cpuUsPerRequest: number;
   /** Median over rounds of (bare's CPU per request ÷ this variant's), in the same round: 1 = no extra CPU. */
   readonly cpuRatio: number;
   readonly goal: number | undefined;
-  /** `ok`, `MISSED`, or `noise` when the A/A control of the same run was further from 1 than the goal's margin. */
+  /** `ok`, `MISSED`, or `unclear` when the goal lies inside the ratio's confidence interval. */
   readonly verdict: string;
   readonly errors: number;
 }
@@ -106,22 +112,22 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   }
   const bare = rps.get("bare") as number[];
   const bareCpu = cpu.get("bare") as number[];
-  const ratioOf = (variant: string): number => median((rps.get(variant) as number[]).map((r, i) => r / (bare[i] as number)));
-  const controlRatio = ratioOf(CONTROL);
   return variants.map((variant) => {
     const perRound = rps.get(variant) as number[];
     const goal = variant === "drain" ? GOALS[runtime] : undefined;
-    const ratio = ratioOf(variant);
+    const ratios = perRound.map((r, i) => r / (bare[i] as number));
+    const ratioInterval = medianInterval(ratios);
     return {
       runtime,
       variant,
       perRound,
       medianRps: median(perRound),
-      ratio,
+      ratio: median(ratios),
+      ratioInterval,
       cpuUsPerRequest: median(cpu.get(variant) as number[]),
       cpuRatio: median((cpu.get(variant) as number[]).map((c, i) => (bareCpu[i] as number) / c)),
       goal,
-      verdict: goal === undefined ? "" : overheadVerdict(ratio, goal, controlRatio),
+      verdict: goal === undefined ? "" : overheadVerdict(ratioInterval, goal),
       errors: errors.get(variant) ?? 0,
     };
   });
@@ -140,18 +146,23 @@ export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS):
     r.variant,
     fmt(r.medianRps),
     r.variant === "bare" ? "1.000" : fmt(r.ratio, 3),
+    r.variant === "bare" ? "" : `${fmt(r.ratioInterval.low, 3)} – ${fmt(r.ratioInterval.high, 3)}`,
     r.goal === undefined ? "" : `>= ${r.goal}`,
     r.verdict,
     fmt(r.cpuUsPerRequest, 1),
     r.variant === "bare" ? "1.000" : fmt(r.cpuRatio, 3),
     String(r.errors),
   ]);
-  const head = ["runtime", "variant", "req/s (median)", "ratio vs bare", "goal", "", "server CPU µs/req", "CPU ratio", "errors"];
+  const coverage = Math.min(...results.map((r) => r.ratioInterval.coverage));
+  const head = ["runtime", "variant", "req/s (median)", "ratio vs bare", `${fmt(coverage * 100, 1)} % interval`, "goal", "", "server CPU µs/req", "CPU ratio", "errors"];
   console.log(table(head, rows));
   console.log(
-    `\n${CONTROL}: a second bare server, the A/A control; its ratio is what noise alone did in this run. ` +
-      "noise: the control moved further from 1 than the goal's margin, so this run cannot decide that goal.",
+    "\nThe interval is where the median ratio lies with that confidence, from the spread of the per-round ratios. " +
+      "ok / MISSED: the whole interval is above / below the goal; unclear: the goal is inside it (more --rounds narrow it). " +
+      `${CONTROL} is a second bare server, the A/A control: its interval should contain 1.`,
   );
+  const biased = results.filter((r) => r.variant === CONTROL && (r.ratioInterval.low > 1 || r.ratioInterval.high < 1));
+  for (const r of biased) console.log(`warning: ${r.runtime}'s A/A control interval excludes 1, so something besides drain told identical servers apart in this run.`);
   writeResults("overhead", { at: new Date().toISOString(), machine: machine(), versions: runtimeVersions(), options, results });
   return results;
 }
