@@ -22,12 +22,14 @@ interface Watched {
  * which loses Bun's implicit content type (and the sendfile path for files). What Bun does expose:
  * `server.requestIP(request)` turns `null` as soon as the request is detached from its socket, i.e. the response
  * was written in full, the client went away, or the server was force-stopped (measured on Bun 1.4.5).
- * A small response is done by the next macrotask; streams and large bodies are checked every {@link POLL_MS}.
+ * A small response is done by the next `setImmediate` (10,014 of 10,015 in a measurement; never by a microtask);
+ * streams and large bodies are checked every {@link POLL_MS}. `setImmediate` rather than `setTimeout(0)`: it sees
+ * the same and costs about 2 µs less CPU per request (server CPU in the overhead benchmark, Bun 1.4.5).
  */
 export function createCompletionWatcher(): CompletionWatcher {
   let fresh: Watched[] = [];
   let slow: Watched[] = [];
-  let freshTimer: ReturnType<typeof setTimeout> | undefined;
+  let freshTimer: ReturnType<typeof setImmediate> | undefined;
   let slowTimer: ReturnType<typeof setInterval> | undefined;
   let disposed = false;
 
@@ -67,11 +69,11 @@ export function createCompletionWatcher(): CompletionWatcher {
     watch(server, request, done): void {
       if (disposed) return;
       fresh.push({ server, request, done });
-      freshTimer ??= setTimeout(checkFresh, 0);
+      freshTimer ??= setImmediate(checkFresh);
     },
     dispose(): void {
       disposed = true;
-      if (freshTimer !== undefined) clearTimeout(freshTimer);
+      if (freshTimer !== undefined) clearImmediate(freshTimer);
       if (slowTimer !== undefined) clearInterval(slowTimer);
       fresh = [];
       slow = [];

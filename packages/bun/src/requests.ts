@@ -37,7 +37,9 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
     }
     // Read once: every `response.headers` access is a call into Bun, and this runs for every response.
     const headers = result.headers;
-    const isClosing = closing.has(id) ? addConnectionClose(headers) : saysClose(headers);
+    // The app's own `Connection: close` is not read: a request entity is closed right after its response ends, so
+    // the core would never act on it, and the read is a call into Bun on every response.
+    const isClosing = closing.has(id) && addConnectionClose(headers);
     // Bun's idle timeout (10 s by default) would cut a quiet event stream; SSE streams end through drain instead.
     if (headers.get("content-type")?.startsWith(SSE) === true) server.timeout(request, 0);
     watcher.watch(server, request, () => finish(id, isClosing));

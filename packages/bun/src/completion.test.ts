@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { BunServerLike } from "./bun-types.ts";
+import { createCompletionWatcher, POLL_MS } from "./completion.ts";
+
+/** A server whose requests stay attached until `detach(request)`, as Bun's `requestIP` reports them. */
+function fakeServer() {
+  const attached = new Set<Request>();
+  const server = { requestIP: (request: Request) => (attached.has(request) ? { address: "127.0.0.1", family: "IPv4", port: 1 } : null) };
+  return {
+    server: server as unknown as BunServerLike,
+    request(): Request {
+      const request = new Request("http://localhost/");
+      attached.add(request);
+      return request;
+    },
+    detach: (request: Request) => attached.delete(request),
+  };
+}
+
+describe("createCompletionWatcher", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setImmediate", "clearImmediate", "setInterval", "clearInterval"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("sees a response Bun has already written at the next setImmediate, without waiting for the poll", () => {
+    const bun = fakeServer();
+    const done = vi.fn();
+    const request = bun.request();
+    createCompletionWatcher().watch(bun.server, request, done);
+    bun.detach(request); // Bun writes a small response right after the handler returns
+    expect(done).not.toHaveBeenCalled();
+    vi.runOnlyPendingTimers();
+    expect(done).toHaveBeenCalledOnce();
+  });
+
+  it("polls a response still being written every POLL_MS until Bun lets go of it", () => {
+    const bun = fakeServer();
+    const done = vi.fn();
+    const request = bun.request();
+    createCompletionWatcher().watch(bun.server, request, done);
+    vi.runOnlyPendingTimers(); // the setImmediate: still attached, moves to the poll
+    vi.advanceTimersByTime(POLL_MS * 3);
+    expect(done).not.toHaveBeenCalled();
+    bun.detach(request);
+    vi.advanceTimersByTime(POLL_MS);
+    expect(done).toHaveBeenCalledOnce();
+    expect(vi.getTimerCount()).toBe(0); // the poll stops once nothing is left to watch
+  });
+
+  it("drops what it still watches when disposed", () => {
+    const bun = fakeServer();
+    const done = vi.fn();
+    const watcher = createCompletionWatcher();
+    const request = bun.request();
+    watcher.watch(bun.server, request, done);
+    bun.detach(request);
+    watcher.dispose();
+    vi.runAllTimers();
+    expect(done).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
