@@ -1,5 +1,5 @@
 import type { Id } from "@drain/core";
-import type { Tracker } from "@drain/engine";
+import { asksToClose, type Tracker } from "@drain/engine";
 import { withConnectionClose } from "./connection-close.ts";
 import type { ServeHandler } from "./deno-api.ts";
 
@@ -38,8 +38,10 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     // Measured on Deno 2.9.6: `completed` settles once the body is sent, for thrown handlers (500),
     // streams the server ends, streams a client drops, and 101 upgrades; never while a handler hangs.
     info.completed.then(end, end);
+    // A request that asked for close gets it from Deno (see `asksToClose`). Read only for a response drain marks:
+    // `request.headers` builds the header list on first access, a cost every request would pay.
     const finish = (response: Response): Response => {
-      if (!closing.has(id) || !(response instanceof Response) || askedToClose(request)) return response;
+      if (!closing.has(id) || !(response instanceof Response) || asksToClose(request.headers.get("connection"))) return response;
       const marked = withConnectionClose(response);
       sentClose = marked.headers.get("connection") === "close";
       return marked;
@@ -47,15 +49,6 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     const result = handler(request, info);
     return isPromiseLike(result) ? Promise.resolve(result).then(finish) : finish(result);
   };
-}
-
-/**
- * A request that asked for `Connection: close` gets it from Deno, which then really closes; adding ours would send
- * the header twice ("close, close"), which clients do not read as close (measured, 2.9.6). Asked only for a
- * response drain marks: `request.headers` builds the header list on first access, a cost every request would pay.
- */
-function askedToClose(request: Request): boolean {
-  return /(^|,)\s*close\s*(,|$)/i.test(request.headers.get("connection") ?? "");
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<Response> {

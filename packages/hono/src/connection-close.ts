@@ -1,3 +1,4 @@
+import { asksToClose } from "@drain/engine";
 import type { Context } from "hono";
 import { servedByNode } from "./context.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
@@ -16,7 +17,7 @@ import { isWebSocketUpgrade } from "./upgrade.ts";
  *   would read "close, close", which clients do not take as close; measured on Deno 2.9.6).
  */
 export function markConnectionClose(c: Context): void {
-  if (servedByNode(c) || isWebSocketUpgrade(c) || clientCloses(c)) return;
+  if (servedByNode(c) || isWebSocketUpgrade(c) || asksToClose(c.req.header("connection"))) return;
   const response = c.res;
   if (response.status === 101 || response.type === "error") return;
   try {
@@ -28,6 +29,3 @@ export function markConnectionClose(c: Context): void {
   }
 }
 
-function clientCloses(c: Context): boolean {
-  return /(^|,)\s*close\s*(,|$)/i.test(c.req.header("connection") ?? "");
-}
