@@ -1,5 +1,5 @@
 import type { Capabilities } from "@drain/core";
-import type { ConnectionCommand, RuntimeBinding, SignalName } from "@drain/engine";
+import type { CloseGate, ConnectionCommand, RuntimeBinding, SignalName } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
 import { serveControl } from "./control-listener.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
@@ -15,6 +15,8 @@ export const BUN_CAPABILITIES: Capabilities = Object.freeze({
   seesNeverUsed: false,
   goaway: false,
   connectionClose: true,
+  // stop() waits for the close gate's quiet moment (see createBunBinding); the adapter says when it ran.
+  reportsListenerClosed: true,
 });
 
 /** The server the binding acts on; it may become known after the engine exists. */
@@ -24,8 +26,18 @@ export interface ServerSlot {
   whenKnown(action: (server: BunServerLike) => void): void;
 }
 
+/** What the binding needs from the rest of the adapter (the request table and the engine exist after it). */
+export interface BunBindingHooks {
+  markClosing(id: number): void;
+  /** Tell the engine the listener is closed. */
+  listenerClosed(): void;
+  /** Holds responses while it waits for the moment to call `stop()`. */
+  readonly gate: CloseGate;
+  dispose(): void;
+}
+
 /** The engine's view of Bun: commands become `server.stop()` calls, signals and exit go through `process`. */
-export function createBunBinding(slot: ServerSlot, markClosing: (id: number) => void, dispose: () => void): RuntimeBinding {
+export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): RuntimeBinding {
   return {
     runtime: "bun",
     pid: process.pid,
@@ -33,14 +45,22 @@ export function createBunBinding(slot: ServerSlot, markClosing: (id: number) => 
     execute(command: ConnectionCommand): void {
       switch (command.type) {
         case "stop-accepting":
-          // Closes the listener and idle keep-alive connections now, in-flight ones after their response.
-          // Its promise waits for SSE, WebSockets and never-used sockets, so nothing awaits it.
-          slot.whenKnown((server) => stop(server, false));
+          // stop() closes the listener and idle keep-alive connections at once, in-flight ones after their response;
+          // the gate calls it when no client is between connecting and being read. Its promise waits for SSE,
+          // WebSockets and never-used sockets, so nothing awaits it.
+          slot.whenKnown((server) =>
+            hooks.gate.close(() => {
+              void stop(server, false);
+              hooks.listenerClosed();
+              return true;
+            }),
+          );
           return;
         case "mark-closing":
-          markClosing(command.id);
+          hooks.markClosing(command.id);
           return;
         case "force-remaining":
+          hooks.gate.cancel();
           slot.whenKnown((server) => stop(server, true));
           return;
         default:
@@ -57,7 +77,10 @@ export function createBunBinding(slot: ServerSlot, markClosing: (id: number) => 
     exit(code: number): void {
       process.exit(code);
     },
-    dispose,
+    dispose(): void {
+      hooks.gate.cancel();
+      hooks.dispose();
+    },
     serveControl,
     notifySupervisor,
     async finish(): Promise<void> {

@@ -1,5 +1,5 @@
 import { drainError } from "@drain/core";
-import { createEngine, type DrainOptions, type Engine } from "@drain/engine";
+import { createCloseGate, createEngine, type DrainOptions, type Engine } from "@drain/engine";
 import { createBunBinding, type ServerSlot } from "./binding.ts";
 import type { BunServeOptionsLike, BunServerLike } from "./bun-types.ts";
 import { createCompletionWatcher } from "./completion.ts";
@@ -63,11 +63,17 @@ export function drain(options: DrainOptions = {}): BunDrain {
   };
 
   const watcher = createCompletionWatcher();
+  const gate = createCloseGate();
   // The binding needs the request table, which needs the engine: `markClosing` closes that loop.
   let markClosing: (id: number) => void = () => {};
-  const binding = createBunBinding(slot, (id) => markClosing(id), () => watcher.dispose());
+  const binding = createBunBinding(slot, {
+    markClosing: (id) => markClosing(id),
+    listenerClosed: () => engine.track.listenerClosed(),
+    gate,
+    dispose: () => watcher.dispose(),
+  });
   const engine = createEngine({ ...options, env: options.env ?? process.env }, binding);
-  const tracking = createRequestTracking(engine, watcher);
+  const tracking = createRequestTracking(engine, watcher, gate);
   markClosing = (id) => tracking.markClosing(id);
 
   const notDisposed = (): void => {

@@ -1,5 +1,5 @@
 import type { Id } from "@drain/core";
-import type { Engine } from "@drain/engine";
+import type { CloseGate, Engine } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
 import type { CompletionWatcher } from "./completion.ts";
 
@@ -17,7 +17,7 @@ const SSE = "text/event-stream";
  * Bun hides connections, so drain tracks requests: `open("request")` + `request()` at the start, and
  * `responseEnd()` + `closed()` once Bun has written the response (see `completion.ts`).
  */
-export function createRequestTracking(engine: Engine, watcher: CompletionWatcher): RequestTracking {
+export function createRequestTracking(engine: Engine, watcher: CompletionWatcher, gate: CloseGate): RequestTracking {
   const closing = new Set<Id>();
 
   const finish = (id: Id, isClosing: boolean): void => {
@@ -54,6 +54,7 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
     wrapHandler(handler, onServer) {
       const wrapped = function (this: unknown, request: Request, server: BunServerLike): unknown {
         onServer(server);
+        if (gate.waiting) gate.arrived();
         const id = engine.track.open("request");
         engine.track.bind(request, id);
         engine.track.request(id);
@@ -67,12 +68,13 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
         if (!isPromiseLike(result)) {
           // Stay synchronous when the app is: Bun serves a synchronously returned Response on a faster path.
           settle(server, request, id, result);
-          return result;
+          // While the listener waits to close, a client waiting for its response opens no new connection.
+          return gate.waiting && result instanceof Response ? gate.hold(result) : result;
         }
         return Promise.resolve(result).then(
           (value) => {
             settle(server, request, id, value);
-            return value;
+            return gate.waiting && value instanceof Response ? gate.hold(value) : value;
           },
           (error: unknown) => {
             fail(server, request, id);

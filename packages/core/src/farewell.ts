@@ -62,6 +62,8 @@ export function destroy(
   state.entities.delete(id);
   out.push({ type: "destroy", id, why });
   if (entity.kind === "sse") state.stats.sseForced++;
+  // A client that leaves the close unanswered is cut on the protocol's normal path (RFC 6455 §7.1.1), not forced.
+  else if (entity.kind === "ws" && why === "ws-close-timeout") state.stats.wsCutAfterCloseTimeout++;
   else if (entity.kind === "ws") state.stats.wsForced++;
   else state.stats.forced++;
 }

@@ -44,7 +44,7 @@ describe("the report", () => {
       ],
       connections: { closedIdle: 0, closedNeverUsed: 1, closedAfterResponse: 2, forced: 0 },
       sse: { ended: 1, forced: 0 },
-      websockets: { closed: 1, forced: 0 },
+      websockets: { closed: 1, cutAfterCloseTimeout: 0, forced: 0 },
       requestsDuringShutdown: 1,
       hooks: [{ name: "flush", result: "ok", durationMs: 0 }],
     });

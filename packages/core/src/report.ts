@@ -26,7 +26,7 @@ export function buildReport(state: State, now: number): Report {
       forced: stats.forced,
     },
     sse: { ended: stats.sseEnded, forced: stats.sseForced },
-    websockets: { closed: stats.wsClosed, forced: stats.wsForced },
+    websockets: { closed: stats.wsClosed, cutAfterCloseTimeout: stats.wsCutAfterCloseTimeout, forced: stats.wsForced },
     requestsDuringShutdown: stats.requestsDuringShutdown,
     hooks: state.hookReports.slice(),
   };

@@ -33,6 +33,8 @@ export interface Stats {
   sseEnded: number;
   sseForced: number;
   wsClosed: number;
+  /** WebSockets cut because they did not answer the close within `wsCloseTimeoutMs`: the protocol's normal path, not a force. */
+  wsCutAfterCloseTimeout: number;
   wsForced: number;
   requestsDuringShutdown: number;
 }
@@ -117,6 +119,7 @@ export function initial(options: Options): State {
       sseEnded: 0,
       sseForced: 0,
       wsClosed: 0,
+      wsCutAfterCloseTimeout: 0,
       wsForced: 0,
       requestsDuringShutdown: 0,
     },

@@ -236,7 +236,12 @@ export interface Report {
     readonly forced: number;
   };
   readonly sse: { readonly ended: number; readonly forced: number };
-  readonly websockets: { readonly closed: number; readonly forced: number };
+  /**
+   * `closed`: sent 1001. `cutAfterCloseTimeout`: of those, cut because the client did not answer the close within
+   * `wsCloseTimeoutMs`; RFC 6455 §7.1.1 lets the server close the connection then, so this is not a force and the
+   * shutdown stays clean. `forced`: cut by the deadline, a second signal or `immediate`.
+   */
+  readonly websockets: { readonly closed: number; readonly cutAfterCloseTimeout: number; readonly forced: number };
   /** Requests that started after the shutdown was requested (notify and drain). */
   readonly requestsDuringShutdown: number;
   readonly hooks: readonly HookReport[];

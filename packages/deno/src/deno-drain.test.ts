@@ -13,6 +13,11 @@ const OPTIONS: DrainOptions = {
   timeoutMs: 2_000,
 };
 
+/** An HTTP/1.1 request as Deno hands it over: it always has a `host` header (HTTP/2 requests have none). */
+function h1(path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Request {
+  return new Request(`http://127.0.0.1${path}`, { ...init, headers: { host: "127.0.0.1", ...init.headers } });
+}
+
 const live: DenoDrain[] = [];
 afterEach(() => {
   for (const d of live.splice(0)) d.dispose();
@@ -35,9 +40,9 @@ function setup(options: DrainOptions = OPTIONS) {
   });
   const server = fakeServer();
   d.attach(server.server);
-  const call = (path: string) => {
+  const call = (path: string, request: Request = h1(path)) => {
     const info = fakeInfo();
-    const result = serve.handler(new Request(`http://127.0.0.1${path}`), info.info);
+    const result = serve.handler(request, info.info);
     return { info, response: Promise.resolve(result) };
   };
   return { fake, d, serve, server, call, pending };
@@ -67,7 +72,7 @@ describe("request tracking", () => {
 
   it("binds the request object to its id so sse() and websocket() find it", () => {
     const { d, serve } = setup();
-    const request = new Request("http://127.0.0.1/now");
+    const request = h1("/now");
     void serve.handler(request, fakeInfo().info);
     expect(d.track.idOf(request)).toBeTypeOf("number");
   });
@@ -85,7 +90,7 @@ describe("request tracking", () => {
     const handler: ServeHandler = () => new Response("bare");
     const wrapped = d.wrap(handler);
     const info = fakeInfo();
-    const response = await wrapped(new Request("http://127.0.0.1/"), info.info);
+    const response = await wrapped(h1("/"), info.info);
     expect(await response.text()).toBe("bare");
     expect(d.counts().requests).toBe(1);
   });
@@ -140,8 +145,9 @@ describe("drain", () => {
     expect(closes).toEqual([1001]);
     expect(server.shutdownCalls()).toBe(0);
     registration.closed();
-    expect(server.shutdownCalls()).toBe(1);
-    expect((await stopped).websockets).toEqual({ closed: 1, forced: 0 });
+    // Then the close gate's quiet moment.
+    await server.shutdownCalled;
+    expect((await stopped).websockets).toEqual({ closed: 1, cutAfterCloseTimeout: 0, forced: 0 });
   });
 
   it("gives up on a WebSocket that never answers at wsCloseTimeoutMs, then lets server.shutdown() cut it", async () => {
@@ -151,16 +157,16 @@ describe("drain", () => {
     const stopped = d.shutdown();
     await server.shutdownCalled;
     expect(performance.now() - requestedAt).toBeGreaterThanOrEqual(55);
-    expect((await stopped).websockets.forced).toBe(1);
+    expect(await stopped).toMatchObject({ clean: true, websockets: { closed: 1, cutAfterCloseTimeout: 1, forced: 0 } });
   });
 
   it("adds no second Connection: close to a request that asked for it (Deno adds its own)", async () => {
     const { d, server, serve } = setup({ ...OPTIONS, keepAliveGraceMs: 0 });
     const holdOpen = fakeInfo();
-    void serve.handler(new Request("http://127.0.0.1/later"), holdOpen.info);
+    void serve.handler(h1("/later"), holdOpen.info);
     void d.shutdown();
     await server.shutdownCalled;
-    const request = new Request("http://127.0.0.1/now", { headers: { connection: "keep-alive, close" } });
+    const request = h1("/now", { headers: { connection: "keep-alive, close" } });
     const response = await serve.handler(request, fakeInfo().info);
     expect(response.headers.has("connection")).toBe(false);
     holdOpen.complete();
@@ -171,7 +177,7 @@ describe("drain", () => {
     const d = createDenoDrain(OPTIONS, fake.deno);
     live.push(d);
     const serve: { readonly handler: ServeHandler } = d.wrap({ handler: () => new Response("x") });
-    void serve.handler(new Request("http://127.0.0.1/"), fakeInfo().info);
+    void serve.handler(h1("/"), fakeInfo().info);
     void d.shutdown();
     const server = fakeServer();
     expect(server.shutdownCalls()).toBe(0);
@@ -189,6 +195,69 @@ describe("drain", () => {
     expect(await fake.exited).toBe(3);
     // shutdown() was the only call into the server: no second shutdown, no signal abort.
     expect(server.shutdownCalls()).toBe(1);
+  });
+});
+
+describe("what shutdown() would cut", () => {
+  // Measured on Deno 2.9.6: shutdown() fails the read of a body still arriving and cancels HTTP/2 streams in flight.
+  const cases: [string, () => Request][] = [
+    ["an upload (a request with a body)", () => h1("/upload", { method: "POST", body: "part of a large body" })],
+    ["an HTTP/2 request (no host header)", () => new Request("http://127.0.0.1/h2")],
+  ];
+  for (const [name, make] of cases) {
+    it(`holds server.shutdown() while ${name} is in flight, answers it with Connection: close, then shuts down`, async () => {
+      const { d, server, call, pending } = setup();
+      const { info, response } = call("/later", make());
+      const stopped = d.shutdown();
+      // A plain GET that arrives meanwhile is served with Connection: close and does not hold anything.
+      const plain = call("/now");
+      expect((await plain.response).headers.get("connection")).toBe("close");
+      plain.info.complete();
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(server.shutdownCalls()).toBe(0);
+      pending[0]?.(new Response("done"));
+      expect((await response).headers.get("connection")).toBe("close");
+      info.complete();
+      await server.shutdownCalled;
+      expect((await stopped).clean).toBe(true);
+    });
+  }
+
+  it("does not hold server.shutdown() for a plain HTTP/1.1 request in flight (Deno finishes it)", async () => {
+    const { d, server, call, pending } = setup();
+    const { info } = call("/later");
+    void d.shutdown();
+    await server.shutdownCalled;
+    pending[0]?.(new Response("done"));
+    info.complete();
+  });
+
+  it("holds a response returned while it waits for a quiet moment, and lets it go once shutdown() ran", async () => {
+    const { d, server, call } = setup();
+    const blocker = call("/upload", h1("/upload", { method: "POST", body: "x" }));
+    void d.shutdown();
+    blocker.info.complete();
+    await blocker.info.info.completed;
+    // The upload is sent: the gate now waits for no new request to arrive. One arriving now waits with it.
+    let answered = false;
+    const late = call("/now");
+    void late.response.then(() => (answered = true));
+    await Promise.resolve();
+    expect(answered).toBe(false);
+    expect(server.shutdownCalls()).toBe(0);
+    await server.shutdownCalled;
+    const response = await late.response;
+    expect(response.headers.get("connection")).toBe("close");
+    late.info.complete();
+  });
+
+  it("at the deadline never calls shutdown() under an upload in flight: the exit ends it, and the report counts it forced", async () => {
+    const { fake, d, server, call } = setup({ ...OPTIONS, timeoutMs: 300 });
+    call("/never", h1("/never", { method: "POST", body: "x" }));
+    const report = await d.shutdown();
+    expect(report.connections.forced).toBe(1);
+    expect(await fake.exited).toBe(3);
+    expect(server.shutdownCalls()).toBe(0);
   });
 });
 

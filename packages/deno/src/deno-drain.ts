@@ -1,7 +1,7 @@
 import { drainError } from "@drain/core";
 import { createEngine } from "@drain/engine";
 import type { DrainOptions, Engine } from "@drain/engine";
-import { denoBinding, denoState, startShutdown } from "./binding.ts";
+import { denoBinding, denoState, requestEnded, requestStarted, startShutdown } from "./binding.ts";
 import type { AnyServeHandler, DenoApi, HttpServer, ServeHandler, ServeInitLike } from "./deno-api.ts";
 import { denoEnv } from "./runtime.ts";
 import { trackHandler } from "./track-handler.ts";
@@ -37,7 +37,14 @@ export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain
   const state = denoState();
   const engine = createEngine({ ...options, env: options.env ?? denoEnv(deno, ENV_KEYS) }, denoBinding(deno, state));
   state.listenerClosed = () => engine.track.listenerClosed();
-  const tracking = { track: engine.track, closing: state.closing, disposed: () => state.disposed };
+  const tracking = {
+    track: engine.track,
+    closing: state.closing,
+    disposed: () => state.disposed,
+    started: (request: Request) => requestStarted(state, request),
+    ended: (request: Request) => requestEnded(state, request),
+    gate: state.gate,
+  };
   let wrapped = false;
 
   function wrap<O extends ServeInitLike>(serveOptions: O): O;

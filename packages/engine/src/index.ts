@@ -7,6 +7,7 @@ export { createEngine, type EngineClock } from "./engine.ts";
 export type * from "./types.ts";
 export { formatMessage } from "./sse-format.ts";
 export { asksToClose } from "./connection-header.ts";
+export { createCloseGate, MAX_HOLD_MS, QUIET_MS, type CloseGate, type GateTimers } from "./close-gate.ts";
 export { createControlHandler } from "./control/handler.ts";
 export { resolveControlOptions } from "./control/options.ts";
 export { MAX_BODY_BYTES, MAX_TIMEOUT_MS } from "./control/body.ts";

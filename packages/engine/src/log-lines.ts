@@ -39,7 +39,10 @@ export function progressLine(counts: Counts, msToDeadline: number): string {
 export function summaryLine(report: Report): string {
   const c = report.connections;
   const closed = `closed ${c.closedIdle} idle, ${c.closedNeverUsed} never used, ${c.closedAfterResponse} after their response`;
-  const streams = `${report.sse.ended} SSE ended, ${plural(report.websockets.closed, "WebSocket")} closed with 1001`;
+  const cut = report.websockets.cutAfterCloseTimeout;
+  const streams =
+    `${report.sse.ended} SSE ended, ${plural(report.websockets.closed, "WebSocket")} closed with 1001` +
+    (cut > 0 ? ` (${cut} cut after no answer within wsCloseTimeoutMs)` : "");
   const forced = c.forced + report.sse.forced + report.websockets.forced;
   const hooksFailed = report.hooks.filter((hook) => hook.result !== "ok").map((hook) => `${hook.name} ${hook.result}`);
   const tail = [`${forced} forced`, ...(hooksFailed.length > 0 ? [`hooks: ${hooksFailed.join(", ")}`] : [])];

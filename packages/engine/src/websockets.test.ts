@@ -36,7 +36,7 @@ describe("WebSocket registration", () => {
     first.closed();
     second.closed();
     expect(engine.counts().websockets).toBe(0);
-    expect((await report).websockets).toEqual({ closed: 1, forced: 0 });
+    expect((await report).websockets).toEqual({ closed: 1, cutAfterCloseTimeout: 0, forced: 0 });
   });
 
   it("keeps distinct sockets apart", () => {
@@ -71,6 +71,6 @@ describe("WebSocket registration", () => {
     expect(socket.terminated).toBe(1);
     engine.track.responseEnd(blocker, true);
     engine.track.closed(blocker);
-    expect((await engine.stopped).websockets).toEqual({ closed: 1, forced: 1 });
+    expect((await engine.stopped).websockets).toEqual({ closed: 1, cutAfterCloseTimeout: 1, forced: 0 });
   });
 });

@@ -72,7 +72,7 @@ describe("drainWebSocket", () => {
     expect(runtime.opened[0]?.closes).toEqual([1001]);
     // The app's own onClose still runs.
     expect(closes).toEqual([1001]);
-    expect(report.websockets).toEqual({ closed: 1, forced: 0 });
+    expect(report.websockets).toEqual({ closed: 1, cutAfterCloseTimeout: 0, forced: 0 });
     expect(engine.counts().websockets).toBe(0);
   });
 
@@ -84,7 +84,7 @@ describe("drainWebSocket", () => {
     expect(engine.counts().websockets).toBe(1);
     const report = await engine.shutdown();
     expect(runtime.opened[0]?.closes).toEqual([1001]);
-    expect(report.websockets).toEqual({ closed: 1, forced: 0 });
+    expect(report.websockets).toEqual({ closed: 1, cutAfterCloseTimeout: 0, forced: 0 });
   });
 
   it("falls back to Hono's WSContext when the runtime's raw socket cannot be closed", async () => {

@@ -44,6 +44,7 @@ interface Tally {
   sseEnded: number;
   sseForced: number;
   wsClosed: number;
+  wsCutAfterCloseTimeout: number;
   wsForced: number;
 }
 
@@ -92,6 +93,7 @@ export class Checker {
     sseEnded: 0,
     sseForced: 0,
     wsClosed: 0,
+    wsCutAfterCloseTimeout: 0,
     wsForced: 0,
   };
 
@@ -333,7 +335,8 @@ export class Checker {
           this.tally.forcedConnections++;
         }
         if (e.kind === "sse") this.tally.sseForced++;
-        if (e.kind === "ws") this.tally.wsForced++;
+        if (e.kind === "ws" && command.why === "ws-close-timeout") this.tally.wsCutAfterCloseTimeout++;
+        else if (e.kind === "ws") this.tally.wsForced++;
         if (command.why === "ws-close-timeout") {
           if (e.kind !== "ws" || e.wsCloseAt === undefined) this.fail(`destroy(ws-close-timeout) of ${e.kind} ${e.id} that got no close-ws`);
           if (now - e.wsCloseAt < this.options.wsCloseTimeoutMs) this.fail(`destroy(ws-close-timeout) of ${e.id} only ${now - e.wsCloseAt} ms after close-ws`);
@@ -417,7 +420,9 @@ export class Checker {
     expect("sse.ended", report.sse.ended, t.sseEnded);
     expect("sse.forced", report.sse.forced, t.sseForced);
     expect("websockets.closed", report.websockets.closed, t.wsClosed);
+    expect("websockets.cutAfterCloseTimeout", report.websockets.cutAfterCloseTimeout, t.wsCutAfterCloseTimeout);
     expect("websockets.forced", report.websockets.forced, t.wsForced);
+    if (report.websockets.cutAfterCloseTimeout > report.websockets.closed) this.fail("more WebSockets cut after the close timeout than were sent 1001");
     expect("requestedAt", report.requestedAt, first.now);
     expect("stoppedAt", report.stoppedAt, now);
     expect("durationMs", report.durationMs, now - first.now);
