@@ -38,6 +38,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: "packaging",
+          // What users install: every public package packed once (globalSetup), linted as the registries would,
+          // and installed into fresh projects outside the workspace on Node 20, Node 26, Bun and Deno.
+          include: ["tooling/packaging/test/**/*.test.ts"],
+          globalSetup: ["tooling/packaging/src/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          retry: 0,
+          sequence: { concurrent: false },
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,12 +1,12 @@
 /**
- * The demo on Node: `@hono/node-server` with `@hono/node-ws`, drained by `@drain/node`.
+ * The demo on Node: `@hono/node-server` 2 with its own WebSocket support (over `ws`), drained by `@drain/node`.
  * Run it with `node --import tsx apps/demo/node.ts` (or `npx -y pnpm@10 demo` from the repository root).
  */
-import { serve } from "@hono/node-server";
-import { createNodeWebSocket } from "@hono/node-ws";
+import { serve, upgradeWebSocket } from "@hono/node-server";
 import { drain, type NodeDrain } from "@drain/node";
 import type { DrainEnv } from "@drain/hono";
 import { Hono } from "hono";
+import { WebSocketServer } from "ws";
 import { announce } from "./src/announce.ts";
 import { createDemoApp } from "./src/app.ts";
 import { demoConfig } from "./src/config.ts";
@@ -14,13 +14,17 @@ import { drainOptions } from "./src/drain-options.ts";
 
 const config = demoConfig((key) => process.env[key]);
 const app = new Hono<DrainEnv>();
-const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
 // drain(server) needs the server, the server needs the app: the app reads the engine when a request comes.
 let drained: NodeDrain;
 createDemoApp(app, { engine: () => drained, upgradeWebSocket, runtime: "node", pid: process.pid, tickMs: config.tickMs });
 
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hostname }, () =>
-  announce(drained, config, "node", process.pid),
+const server = serve(
+  {
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.hostname,
+    websocket: { server: new WebSocketServer({ noServer: true }) },
+  },
+  () => announce(drained, config, "node", process.pid),
 );
-injectWebSocket(server);
 drained = drain(server, drainOptions(config));

@@ -13,7 +13,7 @@ import { WAIT_MARGIN_MS } from "@drain/cli";
 import { afterEach, describe, expect, it } from "vitest";
 import { fetchStatus, inFlight } from "./http.ts";
 import { readManifest } from "./manifest.ts";
-import { start, type Running } from "./processes.ts";
+import { start, type Running } from "../../tooling/vitest/processes.ts";
 
 const EXAMPLES = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const manifest = readManifest(readFileSync(join(EXAMPLES, "kubernetes/deployment.yaml"), "utf8"));

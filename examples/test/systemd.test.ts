@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { WAIT_MARGIN_MS } from "@drain/cli";
 import { afterEach, describe, expect, it } from "vitest";
 import { fetchStatus, inFlight } from "./http.ts";
-import { start, type Running } from "./processes.ts";
+import { start, type Running } from "../../tooling/vitest/processes.ts";
 import { environment, parseUnitFile, single, splitCommandLine } from "./unit-file.ts";
 
 const EXAMPLES = fileURLToPath(new URL("..", import.meta.url));

@@ -1,4 +1,7 @@
-/** Child processes for the example tests: the server as ExecStart/the container starts it, and the stop command. */
+/**
+ * Child processes for whole-system tests (the examples' systemd and Kubernetes stops, the packed-tarball consumers):
+ * a server started as a supervisor starts it, and the commands run against it.
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 
@@ -15,8 +18,8 @@ export interface Running {
   readonly exit: Promise<Exit>;
   readonly stdout: () => string;
   readonly stderr: () => string;
-  /** Resolves with the first stdout line matching `pattern` (already printed or to come); rejects at exit. */
-  readonly line: (pattern: RegExp) => Promise<RegExpMatchArray>;
+  /** Resolves with the first line of `stream` (stdout unless named) matching `pattern`, printed or to come; rejects at exit. */
+  readonly line: (pattern: RegExp, stream?: "stdout" | "stderr") => Promise<RegExpMatchArray>;
   /** SIGKILL if still running, and wait for the exit. */
   readonly kill: () => Promise<void>;
 }
@@ -34,7 +37,10 @@ export function start(argv: readonly string[], options: { readonly cwd: string; 
     stdout += chunk;
     wakeAll();
   });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+    wakeAll();
+  });
   let exited = false;
   // Timed at 'exit', settled at 'close': only then has the last of stdout and stderr arrived.
   let at = 0;
@@ -52,10 +58,10 @@ export function start(argv: readonly string[], options: { readonly cwd: string; 
     exit,
     stdout: () => stdout,
     stderr: () => stderr,
-    line: (pattern) =>
+    line: (pattern, stream = "stdout") =>
       new Promise((resolve, reject) => {
         const check = (): void => {
-          const match = stdout.split("\n").map((line) => pattern.exec(line)).find((found) => found !== null);
+          const match = (stream === "stdout" ? stdout : stderr).split("\n").map((line) => pattern.exec(line)).find((found) => found !== null);
           if (match) resolve(match);
           else if (exited) reject(new Error(`exited without printing ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`));
           else return;
