@@ -21,7 +21,9 @@ export type DrainErrorCode =
   | "ERR_DRAIN_CONTROL_NOT_FOUND"
   | "ERR_DRAIN_CONTROL_METHOD_NOT_ALLOWED"
   | "ERR_DRAIN_CONTROL_TOO_LARGE"
-  | "ERR_DRAIN_CONTROL_RATE_LIMITED";
+  | "ERR_DRAIN_CONTROL_RATE_LIMITED"
+  /** A `POST /shutdown` body that did not arrive in time, or was still arriving when the endpoint closed. */
+  | "ERR_DRAIN_CONTROL_TIMEOUT";
 
 /** An error drain raises for a mistake the caller can fix. `code` is stable; the message says what to do. */
 export interface DrainError extends Error {

@@ -46,9 +46,11 @@ export function attachControl(engine: ControlInternals): AttachedControl {
   const { settings, binding, emitter, log } = engine;
   let listener: ControlListener | undefined;
   let closed: Promise<void> | undefined;
+  // Aborted first thing in close(): a request body still arriving is given up, so it cannot hold the exit.
+  const closing = new AbortController();
 
   if (settings !== undefined && binding.serveControl !== undefined) {
-    const handler = createControlHandler(settings, sourceOf(engine));
+    const handler = createControlHandler(settings, sourceOf(engine), closing.signal);
     try {
       // A runtime that binds synchronously reports from inside drain(): the app's listeners, added right
       // after drain() returns, must still hear it.
@@ -69,6 +71,7 @@ export function attachControl(engine: ControlInternals): AttachedControl {
     started: listener !== undefined,
     close: () => {
       closed ??= (async (): Promise<void> => {
+        closing.abort();
         try {
           await listener?.close();
         } catch (error) {

@@ -10,23 +10,53 @@ const FIELDS: readonly string[] = ["mode", "timeoutMs", "reason"];
 const MAX_REASON = 200;
 const EXAMPLE = '{"mode":"graceful","timeoutMs":20000,"reason":"deploy"}';
 
-/** Read a request body up to `MAX_BODY_BYTES`; `"too-large"` as soon as it is over, without reading the rest. */
-export async function readBody(request: Request): Promise<string | "too-large"> {
+/**
+ * How long a client may take to send a `POST /shutdown` body once its head arrived. Four kilobytes take a local
+ * client microseconds; a client still sending after this is stalling (or gone), and is answered 408.
+ */
+export const BODY_TIMEOUT_MS = 2_000;
+
+/**
+ * Read a request body up to `MAX_BODY_BYTES`: `"too-large"` as soon as it is over, without reading the rest;
+ * `"stopped"` when `stop` aborts first (the body took too long, or the endpoint is closing). A body cut short is
+ * never returned as if it were whole, so a half-sent request starts nothing.
+ *
+ * @example
+ * ```ts
+ * const body = await readBody(request, AbortSignal.timeout(BODY_TIMEOUT_MS));
+ * if (body === "stopped") return timedOut();
+ * ```
+ */
+export async function readBody(request: Request, stop: AbortSignal): Promise<string | "too-large" | "stopped"> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) return "too-large";
   if (request.body === null) return "";
   const reader = request.body.getReader();
+  let onStop: () => void = () => {};
+  const stopped = new Promise<"stopped">((resolve) => {
+    onStop = () => resolve("stopped");
+    if (stop.aborted) onStop();
+    else stop.addEventListener("abort", onStop, { once: true });
+  });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      return "too-large";
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), stopped]);
+      if (next === "stopped") {
+        reader.cancel().catch(() => undefined);
+        return "stopped";
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return "too-large";
+      }
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    stop.removeEventListener("abort", onStop);
   }
   const all = new Uint8Array(size);
   let offset = 0;

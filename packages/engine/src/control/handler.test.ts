@@ -335,3 +335,40 @@ describe("a shutdown that cannot start", () => {
     expect(stream[1]).toEqual({ type: "error", error: { code: "ERR_DRAIN_DISPOSED", message: "This drain was disposed." } });
   });
 });
+
+describe("a body that does not arrive", () => {
+  /** A request body that sends its first byte and then nothing; `pulled` counts the handler's reads. */
+  function stalledBody(): { body: ReadableStream<Uint8Array>; pulls(): number } {
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode("{")),
+      pull: () => {
+        pulls++;
+        return new Promise(() => {});
+      },
+    });
+    return { body, pulls: () => pulls };
+  }
+
+  it("without the token is refused before a byte of it is read", async () => {
+    const { call, engine } = setup({ control: { socket: "/run/test/drain.sock", token: TOKEN } });
+    const stalled = stalledBody();
+    const response = await call("/shutdown", { method: "POST", body: stalled.body, duplex: "half" } as RequestInit);
+    expect(response.status).toBe(401);
+    expect(stalled.pulls()).toBe(0);
+    expect(engine.phase).toBe("serving");
+  });
+
+  it("is given up with 408 when the endpoint closes, and nothing is started", async () => {
+    const { call, engine, runtime } = setup({ exit: false });
+    const answer = call("/shutdown", { method: "POST", body: stalledBody().body, duplex: "half" } as RequestInit);
+    await settle();
+    engine.dispose();
+    const response = await answer;
+    expect(response.status).toBe(408);
+    // At the close, not at the body deadline (2 s) that would end it too.
+    expect(await response.json()).toMatchObject({ error: { code: "ERR_DRAIN_CONTROL_TIMEOUT", message: expect.stringMatching(/^the control endpoint closed before the body arrived/) } });
+    expect(runtime.control?.closed).toBe(1);
+    expect(engine.phase).toBe("serving");
+  });
+});

@@ -1,6 +1,6 @@
 import type { DrainErrorCode } from "@drain/core";
 import { hasBearer } from "./auth.ts";
-import { parseShutdownBody, readBody } from "./body.ts";
+import { BODY_TIMEOUT_MS, parseShutdownBody, readBody } from "./body.ts";
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./metrics.ts";
 import { isLoopbackHost, isLoopbackPeer } from "./peer.ts";
 import { progressStream } from "./progress-stream.ts";
@@ -19,17 +19,23 @@ const ROUTES: Readonly<Record<string, { readonly method: string; readonly action
  * The control endpoint as a web handler: `GET /status`, `GET /metrics`, `POST /shutdown` (NDJSON until the
  * report). Refuses, in this order: non-loopback peers and browser requests (403), a disposed engine (503), a
  * missing or wrong token (401; 429 once such failures come faster than the rate limit), bursts of authenticated
- * requests (429), unknown paths (404), wrong methods (405), bodies over 4096 bytes (413) and bad bodies (400).
- * Failed authentications are charged to their own bucket, so nobody without the token can use up the requests
- * of the supervisor that has it. A refused request starts nothing. Every request is audited. Never throws.
+ * requests (429), unknown paths (404), wrong methods (405), bodies over 4096 bytes (413), bodies that take longer
+ * than {@link BODY_TIMEOUT_MS} or are still arriving when the endpoint closes (408) and bad bodies (400).
+ * Nothing of a body is read before the token was checked. Failed authentications are charged to their own bucket,
+ * so nobody without the token can use up the requests of the supervisor that has it. A refused request starts
+ * nothing. Every request is audited. Never throws.
+ *
+ * `closing` aborts when the endpoint closes: a body still arriving then is given up at once (408), so a client
+ * that sends half a request can never hold the listener's close, and with it the exit.
  *
  * @example
  * ```ts
- * const handle = createControlHandler(settings, source);
+ * const closing = new AbortController();
+ * const handle = createControlHandler(settings, source, closing.signal);
  * const response = await handle(request, { address: "127.0.0.1", transport: "tcp" });
  * ```
  */
-export function createControlHandler(settings: ControlSettings, source: ControlSource): ControlHandler {
+export function createControlHandler(settings: ControlSettings, source: ControlSource, closing: AbortSignal = new AbortController().signal): ControlHandler {
   // Two buckets: traffic without the token must never use up what the supervisor, which has it, needs.
   const bucket = new TokenBucket(settings.rateLimit, () => source.now());
   const failures = new TokenBucket(settings.rateLimit, () => source.now());
@@ -73,7 +79,7 @@ export function createControlHandler(settings: ControlSettings, source: ControlS
       }
       if (route.action === "status") return done(status(source), "ok");
       if (route.action === "metrics") return done(metrics(source), "ok");
-      return await shutdown(request, source, done, refuse);
+      return await shutdown(request, source, closing, done, refuse);
     } catch (error) {
       return refuse(400, "bad-request", "ERR_DRAIN_CONTROL_BAD_REQUEST", `the request could not be read (${error instanceof Error ? error.message : String(error)}); send a JSON body of at most 4096 bytes.`);
     }
@@ -110,10 +116,15 @@ function metrics(source: ControlSource): Response {
 async function shutdown(
   request: Request,
   source: ControlSource,
+  closing: AbortSignal,
   done: (response: Response, result: string) => Response,
   refuse: (status: number, result: string, code: DrainErrorCode, message: string) => Response,
 ): Promise<Response> {
-  const body = await readBody(request);
+  const body = await readWithDeadline(request, closing);
+  if (body === "stopped") {
+    const why = closing.aborted ? "the control endpoint closed before the body arrived" : `the body did not arrive within ${BODY_TIMEOUT_MS} ms`;
+    return refuse(408, "timeout", "ERR_DRAIN_CONTROL_TIMEOUT", `${why}; nothing was started. Send the whole request at once.`);
+  }
   if (body === "too-large") return refuse(413, "too-large", "ERR_DRAIN_CONTROL_TOO_LARGE", "the body is over 4096 bytes; send only {mode, timeoutMs, reason}.");
   const parsed = parseShutdownBody(body);
   if (!parsed.ok) return refuse(400, "bad-request", "ERR_DRAIN_CONTROL_BAD_REQUEST", parsed.message);
@@ -127,4 +138,19 @@ async function shutdown(
     start: () => (!joined || escalates ? source.shutdown({ ...wanted, reason: wanted.reason ?? "control endpoint" }) : undefined),
   });
   return done(ndjson(stream), joined ? (escalates ? "escalated" : "joined") : "accepted");
+}
+
+/** Read the body until it is whole, {@link BODY_TIMEOUT_MS} passed, or the endpoint closes; the timer never outlives the read. */
+async function readWithDeadline(request: Request, closing: AbortSignal): Promise<string | "too-large" | "stopped"> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), BODY_TIMEOUT_MS);
+  const onClosing = (): void => stop.abort();
+  if (closing.aborted) stop.abort();
+  else closing.addEventListener("abort", onClosing, { once: true });
+  try {
+    return await readBody(request, stop.signal);
+  } finally {
+    clearTimeout(timer);
+    closing.removeEventListener("abort", onClosing);
+  }
 }

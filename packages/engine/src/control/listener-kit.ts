@@ -7,6 +7,24 @@ import type { ControlEndpoint, ControlListener, ControlListenerEvents, ControlPe
 
 /** How long `close()` lets control answers still being written (a report line on a slow client) finish. */
 export const CLOSE_GRACE_MS = 2_000;
+/**
+ * Connections a control listener holds at once; more are closed as they arrive. A supervisor and a person at a
+ * terminal need one or two; the rest is room for a status poll racing a shutdown.
+ */
+export const MAX_CONTROL_CONNECTIONS = 16;
+
+/**
+ * How long a control connection may stall, in every runtime that lets a listener bound it: `headMs` for the
+ * request (head and body) to arrive from the moment the connection opens, `idleMs` between two requests on a
+ * kept-alive connection, `checkEveryMs` how often the runtime looks (so a stalled connection is cut within
+ * `headMs + checkEveryMs`). A shutdown's answer, once it streams, is never cut by these.
+ */
+export const CONTROL_TIMEOUTS: { readonly headMs: number; readonly idleMs: number; readonly checkEveryMs: number } = {
+  headMs: 3_000,
+  idleMs: 2_000,
+  checkEveryMs: 500,
+};
+
 /** Owner read and write only: the control socket is as private as the process's own files. */
 export const OWNER_ONLY = 0o600;
 

@@ -4,72 +4,20 @@
  * Registered for one HTTP/1.1 target per runtime.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { request, type IncomingHttpHeaders } from "node:http";
+import { existsSync, statSync } from "node:fs";
+import { request } from "node:http";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { ensureDebianPackages } from "../../../vitest/debian.ts";
 import { fetchOnce } from "../clients.ts";
-import type { Fixture } from "../harness.ts";
 import type { Target } from "../targets.ts";
 import { inFlight, later, PROMPT_MS, start } from "./_support.ts";
+import { controlHardeningCases } from "./control-hardening.ts";
+import { call, controlAddress, socketPath, TOKEN } from "./control-support.ts";
 
 /** The targets the control cases run on: one HTTP/1.1 server per runtime. */
 export const CONTROL_TARGETS: readonly string[] = ["node20-http", "bun", "deno"];
-
-const TOKEN = "conformance-token-0123456789";
-
-type Where = { readonly socketPath: string } | { readonly host: string; readonly port: number };
-
-interface ControlAnswer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  /** NDJSON lines with the time each arrived. */
-  readonly lines: readonly { readonly line: Record<string, unknown>; readonly at: number }[];
-  /** `performance.now()` when the response ended. */
-  readonly endedAt: number;
-}
-
-/** One control request on its own connection; resolves once the whole answer arrived. */
-function call(where: Where, path: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<ControlAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ ...where, path, method: options.method ?? "GET", headers: options.headers ?? {}, agent: false }, (res) => {
-      let body = "";
-      let pending = "";
-      const lines: { line: Record<string, unknown>; at: number }[] = [];
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-        pending += chunk;
-        for (let newline = pending.indexOf("\n"); newline !== -1; newline = pending.indexOf("\n")) {
-          const text = pending.slice(0, newline);
-          pending = pending.slice(newline + 1);
-          if (res.headers["content-type"] === "application/x-ndjson" && text !== "") lines.push({ line: JSON.parse(text) as Record<string, unknown>, at: performance.now() });
-        }
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, lines, endedAt: performance.now() }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
-
-/** A private directory for the socket, removed when the test ends. */
-function socketPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), "drain-ctl-"));
-  later(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, "control.sock");
-}
-
-/** Wait for the fixture's `CONTROL` line: the endpoint listens. */
-async function controlAddress(fixture: Fixture): Promise<string> {
-  const line = await fixture.waitForLine("CONTROL ", 10_000);
-  return (JSON.parse(line.slice("CONTROL ".length)) as { address: string }).address;
-}
 
 /**
  * A stand-in for systemd's notification socket: an AF_UNIX datagram socket (which only Deno can open, with
@@ -268,4 +216,6 @@ export function controlCases(target: Target): void {
     expect((await hang.response).body).toBe("slow-done");
     expect((await fixture.exit).code).toBe(0);
   });
+
+  controlHardeningCases(target);
 }
