@@ -210,3 +210,75 @@ describe("connections through the engine", () => {
     expect(report.clean).toBe(true);
   });
 });
+
+describe("a second shutdown request", () => {
+  it("a second graceful shutdown() joins the running one: the same report, nothing forced, the clean exit code", async () => {
+    const { runtime, engine, logger } = setup({ exit: { clean: 0, forced: 7 } });
+    const id = engine.track.open("http1");
+    engine.track.request(id);
+    const first = engine.shutdown({ reason: "app" });
+    const second = engine.shutdown({ reason: "library" });
+    expect(engine.phase).toBe("drain");
+    expect(runtime.executed.some((command) => command.type === "destroy")).toBe(false);
+    engine.track.responseEnd(id, true);
+    engine.track.closed(id);
+    const report = await first;
+    expect(await second).toBe(report);
+    expect(report).toMatchObject({ clean: true, escalated: false, reason: "app", mode: "graceful" });
+    expect(logger.lines.some((line) => line.includes("forcing"))).toBe(false);
+    await settle();
+    expect(runtime.exits).toEqual([0]);
+  });
+
+  it("shutdown({ mode: \"immediate\" }) escalates a running shutdown; after the report it only returns the report", async () => {
+    const { runtime, engine } = setup({ exit: { forced: 7 } });
+    const id = engine.track.open("http1");
+    engine.track.request(id);
+    void engine.shutdown();
+    const report = await engine.shutdown({ mode: "immediate", reason: "operator" });
+    expect(report).toMatchObject({ escalated: true, clean: false, mode: "immediate" });
+    expect(runtime.executed).toContainEqual({ type: "destroy", id, why: "immediate" });
+    expect(await engine.shutdown({ mode: "immediate" })).toBe(report);
+    await settle();
+    expect(runtime.exits).toEqual([7]);
+  });
+});
+
+describe("dispose() during a shutdown", () => {
+  it("forces what remains, skips the hooks left, settles stopped and exits with the forced code", async () => {
+    const { runtime, engine } = setup({ exit: { forced: 7 } });
+    engine.onShutdown("hangs", () => new Promise(() => {}), { timeoutMs: 5_000 });
+    const id = engine.track.open("http1");
+    engine.track.request(id);
+    const shutdown = engine.shutdown({ reason: "deploy" });
+    expect(engine.phase).toBe("drain");
+    engine.dispose();
+    const report = await shutdown;
+    expect(report).toMatchObject({ clean: false, escalated: true, reason: "deploy" });
+    expect(report.hooks).toEqual([expect.objectContaining({ name: "hangs", result: "skipped" })]);
+    expect(runtime.executed).toContainEqual({ type: "destroy", id, why: "immediate" });
+    await settle();
+    expect(runtime.exits).toEqual([7]);
+    // Disposed all the same: nothing else can be started.
+    await expect(engine.shutdown()).rejects.toMatchObject({ code: "ERR_DRAIN_DISPOSED" });
+  });
+
+  it("in cleanup stops waiting for the running hook, settles stopped and exits", async () => {
+    const { runtime, engine } = setup({ exit: { forced: 7 } });
+    let aborted = false;
+    engine.onShutdown("hangs", ({ signal }) => {
+      signal.addEventListener("abort", () => (aborted = true));
+      return new Promise(() => {});
+    }, { timeoutMs: 5_000 });
+    const shutdown = engine.shutdown();
+    await settle();
+    expect(engine.phase).toBe("cleanup");
+    engine.dispose();
+    const report = await shutdown;
+    expect(report.hooks).toEqual([expect.objectContaining({ name: "hangs", result: "skipped" })]);
+    expect(aborted).toBe(true);
+    await settle();
+    // Nothing was forced (a skipped hook is not a forced connection): the report decides the code, as always.
+    expect(runtime.exits).toEqual([report.clean ? 0 : 7]);
+  });
+});

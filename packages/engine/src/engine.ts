@@ -274,7 +274,12 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     }
     if (disposed) return Promise.reject(drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one to shut down with it."));
     const reason = request.reason ?? "shutdown requested";
-    if (state.phase !== "serving" && log) log.warn(`drain: ${reason} again: forcing`);
+    if (state.phase !== "serving") {
+      // Two parts of an app (its own signal handler and a library's) may both ask: a second graceful request joins
+      // the running shutdown, as the control endpoint does. Only an explicit "immediate" forces.
+      if (request.mode !== "immediate" || state.phase === "stopped") return stopped;
+      if (log) log.warn(`drain: ${reason} during the shutdown: forcing`);
+    }
     const seed = Math.floor(Math.random() * 0x100000000);
     feed({ type: "shutdown", mode, reason, seed, hooks: hooks.specs(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     return stopped;
@@ -282,7 +287,8 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
 
   const signalListeners = settings.signals.map((signal) =>
     binding.onSignal(signal, () => {
-      void shutdown({ reason: signal });
+      // A second signal is someone insisting (Ctrl-C twice, a supervisor's second TERM): it forces.
+      void shutdown({ reason: signal, ...(state.phase === "serving" ? {} : { mode: "immediate" as const }) });
     }),
   );
   function stopListeningToSignals(): void {
@@ -357,6 +363,12 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     track,
     dispose: () => {
       if (disposed) return;
+      // Disposed mid-shutdown: nothing would ever settle `stopped` or exit, so end it now, as a second forcing
+      // request would (force what remains, skip the hooks). The report and the exit follow as after any shutdown.
+      // Twice: the first forces the drain and may start the hooks; the second stops waiting for them.
+      const running = (): boolean => state.phase !== "serving" && state.phase !== "stopped";
+      if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
+      if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
       stopListeningToSignals();
       disposed = true;
       if (timer !== undefined) clock.clearTimer(timer);

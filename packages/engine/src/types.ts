@@ -197,9 +197,17 @@ export interface Engine {
   /** Milliseconds left until whatever remains is forced; `undefined` while serving. */
   msToDeadline(): number | undefined;
   /**
-   * Start the shutdown (a second call while one runs escalates to `immediate`). `timeoutMs` replaces the
-   * configured budget for this shutdown: whatever remains that long from now is forced.
-   * Resolves with the final report once everything is stopped; never rejects.
+   * Start the shutdown. A second call while one runs joins it and resolves with the same report; only
+   * `{ mode: "immediate" }` escalates it (force what remains now, skip the cleanup hooks left), as a second signal
+   * does. `timeoutMs` replaces the configured budget for this shutdown: whatever remains that long from now is
+   * forced. Resolves with the final report once everything is stopped; rejects only when the options are invalid
+   * or the drain was disposed.
+   *
+   * @example
+   * ```ts
+   * process.on("SIGTERM", () => void engine.shutdown({ reason: "SIGTERM" })); // joins drain's own, if any
+   * await engine.shutdown({ mode: "immediate" }); // escalates a running shutdown
+   * ```
    */
   shutdown(options?: { readonly mode?: Mode; readonly reason?: string; readonly timeoutMs?: number }): Promise<Report>;
   /** Resolves with the final report, however the shutdown was started. */
@@ -221,6 +229,10 @@ export interface Engine {
   websocket(socket: ClosableSocket, options?: { readonly request?: object }): { closed(): void };
   /** What adapters feed. */
   readonly track: Tracker;
-  /** Remove every listener and timer. The engine is unusable after. */
+  /**
+   * Remove every listener and timer. The engine is unusable after. Called during a shutdown, it ends that shutdown
+   * first, as `shutdown({ mode: "immediate" })` would, then skips the hooks left: `stopped` resolves with the
+   * report and the process exits with the forced code (unless `exit: false`).
+   */
   dispose(): void;
 }

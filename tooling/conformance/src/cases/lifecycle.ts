@@ -130,4 +130,20 @@ export function lifecycleCases(target: Target): void {
     expect(exit.msSinceSignal).toBeLessThan(PROMPT_MS);
     expect(fixture.stdoutLines.some((line) => line.startsWith("REPORT "))).toBe(false);
   });
+
+  it("POST /dispose during a shutdown ends it: the report comes, and the exit with exit.forced, long before the budget", async () => {
+    const fixture = await start(target, { options: { notifyMs: 3000, timeoutMs: 20_000 } });
+    const hang = await inFlight(fixture, "/hang");
+    await barrier(fixture);
+    fixture.signal("SIGTERM");
+    await fixture.waitForLine("PHASE notify", 10_000);
+    // Its own connection is forced with the rest, so its answer may never come.
+    await fetchOnce(fixture.url, "/dispose", { http2, method: "POST" }).catch(() => undefined);
+    const exit = await fixture.exit;
+    expect(exit.code).toBe(FORCED);
+    // Well inside the 3 s of notify: dispose() did not wait for the budget, or for anything.
+    expect(exit.msSinceSignal).toBeLessThan(3000);
+    await rejection(hang.response);
+    expect(fixture.report()).toMatchObject({ clean: false, escalated: true, reason: "SIGTERM" });
+  });
 }
