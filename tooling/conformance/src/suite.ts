@@ -6,6 +6,7 @@ import { describe } from "vitest";
 import { connectionCases } from "./cases/connections.ts";
 import { CONTROL_TARGETS, controlCases } from "./cases/control.ts";
 import { http2Cases } from "./cases/http2.ts";
+import { inFlightCases } from "./cases/in-flight.ts";
 import { lifecycleCases } from "./cases/lifecycle.ts";
 import { sseCases, webSocketCases } from "./cases/streams.ts";
 import type { Target } from "./targets.ts";
@@ -33,6 +34,7 @@ export function defineConformance(target: Target): void {
       describe("WebSockets", () => webSocketCases(target));
     }
     if (target.http2) describe("HTTP/2 sessions", () => http2Cases(target));
+    describe("work in flight", () => inFlightCases(target));
     describe("lifecycle", () => lifecycleCases(target));
     if (CONTROL_TARGETS.includes(target.name)) describe("control endpoint", () => controlCases(target));
   });

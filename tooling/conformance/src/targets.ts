@@ -29,6 +29,12 @@ export interface Gaps {
    * after the response in flight: at the drain only the first of two pipelined requests is answered.
    */
   readonly pipelinedOneAtATime?: string;
+  /** The server does not speak HTTP/2 at all (neither in its protocol nor with prior knowledge on its port). */
+  readonly noHttp2?: string;
+  /** GOAWAY comes only once the HTTP/2 streams in flight are done, not at the drain. */
+  readonly goawayAfterStreams?: string;
+  /** Closing a WebSocket with 1001 ends its connection at once, so no client is ever left to the close timeout. */
+  readonly wsCloseEndsConnection?: string;
 }
 
 export interface Target {
@@ -45,6 +51,8 @@ export interface Target {
   readonly http2: boolean;
   /** Speaks TLS. */
   readonly tls: boolean;
+  /** Also serves HTTP/2 with prior knowledge (h2c) on its HTTP/1.1 port. */
+  readonly h2cOnHttp1Port?: boolean;
   readonly gaps: Gaps;
 }
 
@@ -63,7 +71,10 @@ function nodeTarget(name: string, protocol: Protocol, node: () => string): Targe
     http1: protocol !== "h2c",
     http2: protocol === "h2c" || protocol === "h2",
     tls: protocol === "https" || protocol === "h2",
-    gaps: {},
+    gaps:
+      protocol === "http" || protocol === "https"
+        ? { noHttp2: `a node:${protocol} server speaks HTTP/1.1 only; Node's HTTP/2 is served by the h2c and h2 targets` }
+        : {},
   };
 }
 
@@ -103,6 +114,10 @@ export const bun: Target = {
       "is still pending, so two pipelined GETs to an async route get neither response, with or without drain and " +
       "before any signal (measured on a bare Bun.serve: FIN 2 ms after the write; uWS HttpContext.h, the " +
       "HTTP_RESPONSE_PENDING branch that denies async pipelining; oven-sh/bun#38128).",
+    noHttp2: "Bun.serve (1.4.5) speaks HTTP/1.1 only: a prior-knowledge HTTP/2 session gets no SETTINGS (measured).",
+    wsCloseEndsConnection:
+      "Bun's ServerWebSocket.close(1001) sends the close frame and closes the TCP connection at once (measured on " +
+      "1.4.5), so a client that never answers is not left to wsCloseTimeoutMs: drain counts it closed.",
   },
 };
 
@@ -115,15 +130,20 @@ export const deno: Target = {
   http1: true,
   http2: false,
   tls: false,
+  h2cOnHttp1Port: true,
   gaps: {
     listenerAfterGrace:
       "Deno.serve has no per-connection close and shutdown() closes every idle keep-alive connection at once " +
       "(measured: FIN at S+5), which would cut clients writing their next request; drain keeps serving new and old " +
-      "connections with Connection: close for keepAliveGraceMs before it calls shutdown().",
+      "connections with Connection: close for keepAliveGraceMs before it calls shutdown(), and longer while a request " +
+      "shutdown() would cut is in flight (an upload still arriving, an HTTP/2 stream; see goawayAfterStreams).",
     pipelinedOneAtATime:
       "Deno.serve (2.9.6) calls the handler for a pipelined request only once the response before it is written, and " +
       "shutdown() ends the connection (FIN) after the response in flight, so the next request is never read (measured " +
       "on a bare Deno.serve without drain). drain cannot see the waiting request, so the one in flight gets Connection: close.",
+    goawayAfterStreams:
+      "Deno.serve's only GOAWAY is server.shutdown()'s, which also cancels every HTTP/2 stream in flight (RST_STREAM " +
+      "CANCEL, no response; measured on 2.9.6), so drain calls it once the streams are done and GOAWAY follows them.",
   },
 };
 
@@ -134,6 +154,11 @@ export const deno: Target = {
 export const honoNode: Target = {
   ...nodeTarget("hono-node", "http", node20),
   command: () => [node20(), "--import", "tsx", "fixtures/hono-node.ts"],
+  gaps: {
+    noHttp2:
+      "@hono/node-server's serve() creates a node:http server (HTTP/1.1 only) unless given another; Node's HTTP/2 " +
+      "is served by the node20/node24 h2c and h2 targets",
+  },
 };
 
 export const honoBun: Target = {
