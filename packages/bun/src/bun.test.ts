@@ -46,6 +46,16 @@ describe("@drain/bun on Bun", () => {
     });
   });
 
+  it("options that are not an options object fail with a DrainError and a code, never a TypeError", async () => {
+    expect(await scenario("bad-options")).toEqual({
+      null: "DrainError ERR_DRAIN_INVALID_OPTION",
+      string: "DrainError ERR_DRAIN_INVALID_OPTION",
+      array: "DrainError ERR_DRAIN_INVALID_OPTION",
+      loggerNull: "DrainError ERR_DRAIN_INVALID_OPTION",
+      exitTypo: "DrainError ERR_DRAIN_UNKNOWN_OPTION",
+    });
+  });
+
   it("adds nothing while serving", async () => {
     expect(await scenario("no-close-while-serving")).toEqual({ connection: null, contentType: "text/plain;charset=utf-8" });
   });

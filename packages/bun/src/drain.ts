@@ -1,5 +1,5 @@
 import { drainError } from "@drain/core";
-import { createCloseGate, createEngine, type DrainOptions, type Engine } from "@drain/engine";
+import { assertOptionsObject, createCloseGate, createEngine, type DrainOptions, type Engine } from "@drain/engine";
 import { createBunBinding, type ServerSlot } from "./binding.ts";
 import type { BunServeOptionsLike, BunServerLike } from "./bun-types.ts";
 import { createCompletionWatcher } from "./completion.ts";
@@ -45,6 +45,7 @@ export interface BunDrain extends Engine {
  */
 export function drain(options: DrainOptions = {}): BunDrain {
   assertBun();
+  assertOptionsObject(options);
   let server: BunServerLike | undefined;
   let wrapped = false;
   let disposed = false;

@@ -226,6 +226,20 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     return { client: await pending, clean: report.clean, forced: report.connections.forced, pendingRequests: server.pendingRequests, durationMs: Math.round(report.durationMs) };
   },
 
+  /** Options that are not an options object fail with a code, before anything reads them. */
+  async "bad-options"() {
+    const codes: Record<string, unknown> = {};
+    for (const [name, value] of [["null", null], ["string", "x"], ["array", []], ["loggerNull", { logger: null }], ["exitTypo", { exit: { cleen: 3 } }]] as const) {
+      try {
+        drain(value as never).dispose();
+        codes[name] = "no error";
+      } catch (error) {
+        codes[name] = `${(error as Error).name} ${(error as { code?: string }).code}`;
+      }
+    }
+    return codes;
+  },
+
   /** attach() checks what it is given. */
   async "attach-errors"() {
     const codes: Record<string, unknown> = {};

@@ -311,3 +311,9 @@ describe("attach misuse", () => {
     expect(() => d.wrap({ port: 1 } as never)).toThrow(expect.objectContaining({ code: "ERR_DRAIN_INVALID_OPTION" }));
   });
 });
+
+describe("options that are not an options object", () => {
+  it.each([[null], ["x"], [[]]])("%j fails with ERR_DRAIN_INVALID_OPTION, not a TypeError", (value) => {
+    expect(() => createDenoDrain(value as never, fakeDeno().deno)).toThrow(expect.objectContaining({ name: "DrainError", code: "ERR_DRAIN_INVALID_OPTION" }));
+  });
+});

@@ -25,10 +25,11 @@ export interface EngineSettings {
 
 /** Validate every option at start-up; a mistake throws a DrainError with a stable code before anything listens. */
 export function resolveEngineOptions(options: DrainOptions, capabilities: Capabilities): EngineSettings {
-  if (options === null || typeof options !== "object") {
-    throw drainError("ERR_DRAIN_INVALID_OPTION", "drain options must be an object, for example drain(server, { timeoutMs: 10_000 }).");
-  }
+  assertOptionsObject(options);
   const { signals, exit, logger, mode, env, control, ...coreOptions } = options;
+  if (env !== undefined && (env === null || typeof env !== "object" || Array.isArray(env))) {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `env must be an object of environment variables (process.env, Deno.env.toObject()), got ${describeValue(env)}.`);
+  }
   const underKubernetes = typeof env?.["KUBERNETES_SERVICE_HOST"] === "string" && env["KUBERNETES_SERVICE_HOST"] !== "";
   const notifyDefault = underKubernetes && coreOptions.notifyMs === undefined ? { notifyMs: KUBERNETES_NOTIFY_MS } : {};
   const core = resolveOptions({ ...notifyDefault, ...coreOptions, capabilities }, ENGINE_KEYS);
@@ -43,11 +44,48 @@ export function resolveEngineOptions(options: DrainOptions, capabilities: Capabi
   };
 }
 
+/**
+ * Throw `ERR_DRAIN_INVALID_OPTION` unless `options` is an options object. Adapters call it before they read or
+ * spread the options, so `drain(server, null)` or `drain("x")` fail with a code, never a bare TypeError.
+ *
+ * @example
+ * ```ts
+ * export function drain(server: Server, options: NodeDrainOptions = {}): NodeDrain {
+ *   assertOptionsObject(options);
+ *   const { websockets, ...engineOptions } = options;
+ * ```
+ */
+export function assertOptionsObject(options: unknown): asserts options is object {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `drain options must be an object, for example drain(server, { timeoutMs: 10_000 }), got ${describeValue(options)}.`);
+  }
+}
+
+/** A value for an error message; never throws, whatever it is (a null-prototype object, a symbol, a proxy). */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case "number":
+    case "boolean":
+    case "undefined":
+    case "bigint":
+      return String(value);
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
+    default:
+      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object";
+  }
+}
+
 function resolveSignals(value: DrainOptions["signals"]): readonly SignalName[] {
   if (value === undefined) return ["SIGTERM", "SIGINT"];
   if (value === false) return [];
   if (!Array.isArray(value) || !value.every((name) => SIGNALS.includes(name))) {
-    throw drainError("ERR_DRAIN_INVALID_OPTION", `signals must be false or a list of ${SIGNALS.join(", ")}; got ${String(value)}.`);
+    const bad = Array.isArray(value) ? describeValue((value as unknown[]).find((name) => !SIGNALS.includes(name as SignalName))) : describeValue(value);
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `signals must be false or a list of ${SIGNALS.join(", ")}; got ${Array.isArray(value) ? `one that is ${bad}` : bad}.`);
   }
   return [...new Set(value)];
 }
@@ -55,14 +93,18 @@ function resolveSignals(value: DrainOptions["signals"]): readonly SignalName[] {
 function resolveExit(value: DrainOptions["exit"]): Required<ExitPolicy> | false {
   if (value === false) return false;
   if (value === undefined) return { clean: 0, forced: 1 };
-  if (value === null || typeof value !== "object") {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw drainError("ERR_DRAIN_INVALID_OPTION", "exit must be false (leave the process alone) or { clean?: number, forced?: number }.");
+  }
+  const extra = Object.keys(value).find((key) => key !== "clean" && key !== "forced");
+  if (extra !== undefined) {
+    throw drainError("ERR_DRAIN_UNKNOWN_OPTION", `Unknown exit option ${JSON.stringify(extra)}. Known: clean, forced (for example exit: { clean: 0, forced: 3 }).`);
   }
   const clean = value.clean ?? 0;
   const forced = value.forced ?? 1;
   for (const [key, code] of [["clean", clean], ["forced", forced]] as const) {
     if (!Number.isInteger(code) || code < 0 || code > 255) {
-      throw drainError("ERR_DRAIN_INVALID_OPTION", `exit.${key} must be a whole number from 0 to 255, got ${String(code)}.`);
+      throw drainError("ERR_DRAIN_INVALID_OPTION", `exit.${key} must be a whole number from 0 to 255, got ${describeValue(code)}.`);
     }
   }
   return { clean, forced };
@@ -71,6 +113,9 @@ function resolveExit(value: DrainOptions["exit"]): Required<ExitPolicy> | false 
 function resolveLogger(value: DrainOptions["logger"]): Logger | false {
   if (value === false) return false;
   if (value === undefined) return stderrLogger;
+  if (value === null || typeof value !== "object") {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `logger must be an object with info, warn and error methods (console and pino fit), or false; got ${describeValue(value)}.`);
+  }
   for (const method of ["info", "warn", "error"] as const) {
     if (typeof (value as Partial<Logger>)[method] !== "function") {
       throw drainError("ERR_DRAIN_INVALID_OPTION", `logger must have info, warn and error methods (console and pino fit), or be false; ${method} is missing.`);
@@ -82,7 +127,7 @@ function resolveLogger(value: DrainOptions["logger"]): Logger | false {
 function resolveMode(value: DrainOptions["mode"]): Mode {
   if (value === undefined) return "graceful";
   if (!MODES.includes(value)) {
-    throw drainError("ERR_DRAIN_INVALID_MODE", `mode must be one of ${MODES.join(", ")}, got ${String(value)}.`);
+    throw drainError("ERR_DRAIN_INVALID_MODE", `mode must be one of ${MODES.join(", ")}, got ${describeValue(value)}.`);
   }
   return value;
 }

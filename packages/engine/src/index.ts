@@ -4,6 +4,7 @@
  * ReadableStream). Adapters (`@drain/node`, `@drain/bun`, `@drain/deno`) bind it to a runtime.
  */
 export { createEngine, type EngineClock } from "./engine.ts";
+export { assertOptionsObject } from "./engine-options.ts";
 export type * from "./types.ts";
 export { formatMessage } from "./sse-format.ts";
 export { asksToClose } from "./connection-header.ts";

@@ -1,5 +1,5 @@
 import { drainError } from "@drain/core";
-import { createEngine, type ClosableSocket, type RuntimeBinding, type SseOptions, type SseStream } from "@drain/engine";
+import { assertOptionsObject, createEngine, type ClosableSocket, type RuntimeBinding, type SseOptions, type SseStream } from "@drain/engine";
 import { attach } from "./attach.ts";
 import { createCommandRunner } from "./commands.ts";
 import { serveControl } from "./control-listener.ts";
@@ -43,6 +43,7 @@ const CAPABILITIES = {
  */
 export function drain(server: DrainableServer, options: NodeDrainOptions = {}): NodeDrain {
   assertNodeServer(server);
+  assertOptionsObject(options);
   if (attached.has(server)) {
     throw drainError("ERR_DRAIN_ALREADY_ATTACHED", "drain() is already attached to this server. Call dispose() on the first one before attaching again.");
   }

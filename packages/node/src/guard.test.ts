@@ -50,3 +50,13 @@ describe("wrong runtime or wrong server", () => {
     expect(Object.prototype.hasOwnProperty.call(server, "emit")).toBe(false);
   });
 });
+
+describe("options that are not an options object", () => {
+  it.each([[null], ["x"], [[]], [{ logger: null }]])("%j fails with ERR_DRAIN_INVALID_OPTION, not a TypeError", (value) => {
+    expect(() => drain(createServer(), value as never)).toThrow(expect.objectContaining({ name: "DrainError", code: "ERR_DRAIN_INVALID_OPTION" }));
+  });
+
+  it("an unknown key inside exit is named", () => {
+    expect(() => drain(createServer(), { exit: { cleen: 3 } } as never)).toThrow(expect.objectContaining({ code: "ERR_DRAIN_UNKNOWN_OPTION", message: expect.stringContaining('"cleen"') }));
+  });
+});
