@@ -3,6 +3,9 @@
  * connections that send nothing or a head a byte at a time, and a flood under a low file-descriptor limit. None
  * of them may start anything, hold the exit past the report, or take the server down.
  */
+import { spawnSync } from "node:child_process";
+import { existsSync, lstatSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { expect, it } from "vitest";
 import { fetchOnce } from "../clients.ts";
 import type { Target } from "../targets.ts";
@@ -75,6 +78,23 @@ export function controlHardeningCases(target: Target): void {
     expect(JSON.parse((await call(where, "/status", { headers: { authorization: `Bearer ${TOKEN}` } })).body)).toMatchObject({ phase: "serving" });
   });
 
+  it("refuses a symlink at the socket path, dangling or to a dead socket, as not a socket, and removes nothing", async () => {
+    for (const kind of ["dangling", "to a dead socket"] as const) {
+      const path = socketPath();
+      const pointee = join(dirname(path), kind === "dangling" ? "nowhere" : "dead.sock");
+      if (kind !== "dangling") deadSocket(pointee);
+      symlinkSync(pointee, path);
+      const fixture = await start(target, { options: { control: { socket: path } } });
+      const refusal = await fixture.waitForLine("ERROR ", 10_000);
+      expect(refusal, kind).toMatch(/exists and is not a socket/);
+      expect(lstatSync(path).isSymbolicLink(), kind).toBe(true);
+      expect(existsSync(pointee), kind).toBe(kind !== "dangling");
+      // Still serving, without a control endpoint.
+      expect((await fetchOnce(fixture.url, "/", { http2: false })).body).toBe("ok");
+      await fixture.stop();
+    }
+  });
+
   it("with a low file-descriptor limit, a flood of control connections neither starves the server nor kills it", async () => {
     const path = socketPath();
     // 96 descriptors: the runtime's own (Deno and Bun open a few dozen), the cap, and little else.
@@ -89,6 +109,13 @@ export function controlHardeningCases(target: Target): void {
     expect(exit.code).toBe(0);
     expect(fixture.report().clean).toBe(true);
   });
+}
+
+/** A socket file nobody listens on any more: its process was killed before it could remove it. */
+function deadSocket(path: string): void {
+  const code = `require("node:net").createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, "SIGKILL"))`;
+  spawnSync(process.execPath, ["-e", code]);
+  if (!lstatSync(path).isSocket()) throw new Error(`no dead socket at ${path}`);
 }
 
 function wait(ms: number): Promise<void> {
