@@ -251,6 +251,20 @@ describe("what shutdown() would cut", () => {
     late.info.complete();
   });
 
+  it("waits again when an upload arrives while it waits for the quiet moment, and shuts down once that upload is sent", async () => {
+    const { d, server, call, pending } = setup();
+    void d.shutdown();
+    // Nothing in flight: the gate waits for its quiet moment. An upload arrives inside it.
+    const upload = call("/later", h1("/upload", { method: "POST", body: "x" }));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(server.shutdownCalls()).toBe(0);
+    pending[0]?.(new Response("done"));
+    expect((await upload.response).headers.get("connection")).toBe("close");
+    upload.info.complete();
+    await server.shutdownCalled;
+    expect(server.shutdownCalls()).toBe(1);
+  });
+
   it("at the deadline never calls shutdown() under an upload in flight: the exit ends it, and the report counts it forced", async () => {
     const { fake, d, server, call } = setup({ ...OPTIONS, timeoutMs: 300 });
     call("/never", h1("/never", { method: "POST", body: "x" }));
