@@ -8,8 +8,9 @@
  *
  * Run: `node --import tsx server.ts` (Node 22.18+: `node server.ts`).
  */
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
+import { dirname } from "node:path";
 import { drain, writeResponse } from "@drain/node";
 
 interface ExampleConfig {
@@ -22,6 +23,10 @@ interface ExampleConfig {
 
 const config = JSON.parse(readFileSync(new URL("./config.json", import.meta.url), "utf8")) as ExampleConfig;
 const socket = process.env["DRAIN_CONTROL_SOCKET"] ?? "/tmp/drain-example.sock";
+// Kubernetes creates an emptyDir with mode 0777, and `drain stop` refuses a socket in a directory others could write
+// (they could swap the socket): take the write bits of others off the socket's directory, unless it is sticky (/tmp).
+const dirMode = statSync(dirname(socket)).mode;
+if ((dirMode & 0o1000) === 0 && (dirMode & 0o022) !== 0) chmodSync(dirname(socket), dirMode & 0o755);
 const host = process.env["HOST"] ?? "127.0.0.1";
 
 const server = createServer((req, res) => {

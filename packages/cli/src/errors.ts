@@ -7,7 +7,8 @@ export type CliErrorCode =
   | "ERR_DRAIN_CLI_REFUSED"
   | "ERR_DRAIN_CLI_TIMEOUT"
   | "ERR_DRAIN_CLI_STREAM_BROKEN"
-  | "ERR_DRAIN_CLI_PROTOCOL";
+  | "ERR_DRAIN_CLI_PROTOCOL"
+  | "ERR_DRAIN_CLI_UNTRUSTED";
 
 /**
  * An error the CLI turns into a message and an exit code. Same shape as `@drain/core`'s `DrainError` (name
@@ -26,6 +27,7 @@ const EXIT_BY_CODE: Record<CliErrorCode, ExitCode> = {
   ERR_DRAIN_CLI_TIMEOUT: EXIT.timedOut,
   ERR_DRAIN_CLI_STREAM_BROKEN: EXIT.broken,
   ERR_DRAIN_CLI_PROTOCOL: EXIT.protocol,
+  ERR_DRAIN_CLI_UNTRUSTED: EXIT.untrusted,
 };
 
 /**

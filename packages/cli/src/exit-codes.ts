@@ -24,6 +24,11 @@ export const EXIT = {
   broken: 6,
   /** The answer was not the drain control protocol (wrong endpoint or an incompatible version). */
   protocol: 7,
+  /**
+   * `--socket` is not safe to trust: not a socket, someone else's, writable by others (or in a directory that is),
+   * or the process listening there is not the pid it answered with.
+   */
+  untrusted: 8,
 } as const;
 
 /** One of the {@link EXIT} codes. */

@@ -40,8 +40,8 @@ beforeAll(async () => {
   mkdirSync(installed, { recursive: true });
   cpSync(join(PACKAGE, "bin"), join(installed, "bin"), { recursive: true });
   await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(PACKAGE, "tsconfig.build.json"), "--outDir", join(installed, "dist")]);
-  status = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), pid: 4321 });
-  stalls = await startStubControl({ scenario: "stalls", listen: join(socketDir(), "c.sock"), pid: 4321 });
+  status = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock") });
+  stalls = await startStubControl({ scenario: "stalls", listen: join(socketDir(), "c.sock") });
 }, 60_000);
 afterAll(async () => {
   await status.close();
@@ -64,21 +64,21 @@ function drain(launcher: () => readonly string[], args: readonly string[]): Prom
 
 describe.each(Object.entries(launchers))("drain on %s", (_name, launcher) => {
   it("prints the status", async () => {
-    expect(await drain(launcher, ["status", ...status.flags])).toEqual({ code: 0, stdout: "drain: pid 4321 (node) serving: 1 requests in flight, 1 active, 1 idle, 2 SSE\n", stderr: "" });
+    expect(await drain(launcher, ["status", ...status.flags])).toEqual({ code: 0, stdout: `drain: pid ${process.pid} (node) serving: 1 requests in flight, 1 active, 1 idle, 2 SSE\n`, stderr: "" });
   }, 30_000);
 
   it("starts a stop and returns once accepted", async () => {
     const result = await drain(launcher, ["stop", ...stalls.flags, "--mode", "lameduck"]);
-    expect(result).toEqual({ code: 0, stdout: "drain: pid 4321 accepted the shutdown (graceful): phase notify, deadline in 2.0 s\n", stderr: "" });
+    expect(result).toEqual({ code: 0, stdout: `drain: pid ${process.pid} accepted the shutdown (graceful): phase notify, deadline in 2.0 s\n`, stderr: "" });
   }, 30_000);
 
   it("retries a 429 and then prints the status", async () => {
     // Retry-After 0: this checks the retry path on each runtime; stop.test.ts checks that the wait is honoured.
-    const limited = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), pid: 4321, rateLimit: { count: 1, retryAfterSeconds: 0 } });
+    const limited = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), rateLimit: { count: 1, retryAfterSeconds: 0 } });
     try {
       expect(await drain(launcher, ["status", ...limited.flags])).toEqual({
         code: 0,
-        stdout: "drain: pid 4321 (node) serving: 1 requests in flight, 1 active, 1 idle, 2 SSE\n",
+        stdout: `drain: pid ${process.pid} (node) serving: 1 requests in flight, 1 active, 1 idle, 2 SSE\n`,
         stderr: "drain: the control endpoint is rate limiting requests; retrying in 0.0 s.\n",
       });
       expect(limited.requests).toHaveLength(2);

@@ -12,9 +12,9 @@ afterEach(async () => {
 
 describe("drain status", () => {
   it("prints one line: pid, runtime, phase and what is open", async () => {
-    stub = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), pid: 4321 });
+    stub = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock") });
     const result = await runCli(["status", ...stub.flags]);
-    expect(result).toEqual({ code: EXIT.ok, out: ["drain: pid 4321 (node) serving: 1 requests in flight, 1 active, 1 idle, 2 SSE"], err: [] });
+    expect(result).toEqual({ code: EXIT.ok, out: [`drain: pid ${process.pid} (node) serving: 1 requests in flight, 1 active, 1 idle, 2 SSE`], err: [] });
     expect(stub.requests).toEqual([{ method: "GET", path: "/status", authorization: undefined, body: "" }]);
   });
 
@@ -33,7 +33,7 @@ describe("drain status", () => {
   });
 
   it("retries a 429 after its Retry-After, and not before", async () => {
-    stub = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), pid: 4321, rateLimit: { count: 1, retryAfterSeconds: 1 } });
+    stub = await startStubControl({ scenario: "clean", listen: join(socketDir(), "c.sock"), rateLimit: { count: 1, retryAfterSeconds: 1 } });
     const result = await runCli(["status", ...stub.flags]);
     expect(result.code).toBe(EXIT.ok);
     expect(result.err).toEqual(["drain: the control endpoint is rate limiting requests; retrying in 1.0 s."]);

@@ -10,6 +10,8 @@ import { lines } from "./ndjson.ts";
 import { parseStreamLine, type ReportBody, type StreamLine } from "./protocol.ts";
 import { refusal } from "./refusal.ts";
 import { sendRetrying } from "./retry.ts";
+import { verifyPid } from "./socket-owner.ts";
+import { checkSocketTrust } from "./socket-trust.ts";
 import { describeTarget, readText } from "./transport.ts";
 import { msLeftInBudget } from "./wait-budget.ts";
 import { isAlive, waitForExit } from "./wait-for-exit.ts";
@@ -42,6 +44,8 @@ type Timed = Extract<StreamLine, { type: "accepted" | "progress" }>;
  * ```
  */
 export async function stop(invocation: StopInvocation, io: Io, options: StopOptions = {}): Promise<ExitCode> {
+  // Before the token goes anywhere: a socket someone else could have put there gets nothing.
+  if ("socket" in invocation.target) checkSocketTrust(invocation.target.socket);
   const body = requestBody(invocation);
   const where = describeTarget(invocation.target);
   const marginMs = options.waitMarginMs ?? WAIT_MARGIN_MS;
@@ -65,6 +69,8 @@ export async function stop(invocation: StopInvocation, io: Io, options: StopOpti
     if (accepted?.type !== "accepted") {
       throw cliError("ERR_DRAIN_CLI_PROTOCOL", `${where} answered /shutdown without an "accepted" line: is it a drain control endpoint?`);
     }
+    // An impostor's invented pid must never be reported gone.
+    verifyPid(invocation.target, accepted.pid, io);
     pid = accepted.pid;
     io.out(invocation.json ? (first as string) : formatAccepted(accepted));
     if (!invocation.wait) return EXIT.ok;
