@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, unlinkSync } from "node:fs";
+import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from "node:fs";
 import { createServer } from "node:http";
 import { connect } from "node:net";
 import process from "node:process";
@@ -11,7 +11,8 @@ import { isNodeAddrInUse, nodeStaleSocketOps, serveHttpControl, type ControlEndp
  * request that stalls. (`Deno.serve` has neither a cap nor a head or idle timeout.)
  *
  * The Unix socket is mode 0600 from its first moment: the umask is 0177 while `listen()` binds, which it does
- * synchronously for a path (measured on Node 20 and 24, Bun 1.4.5, Deno 2.9.6). Without `--allow-sys` (or `-A`) the umask cannot be changed and the socket is chmod-ed right after the bind, in the same turn: keep it in a directory only the service can enter. A socket file left by a crash
+ * synchronously for a path (measured on Node 20 and 24, Bun 1.4.5, Deno 2.9.6). Without `--allow-sys` (or `-A`), where the umask cannot be changed, it is bound in a fresh private directory, chmod-ed there and hard-linked into place, so no symlink raced into the
+ * socket's directory can redirect the chmod. A socket file left by a crash
  * is found by connecting to it: refused means stale (removed, then listened on); answered means another live
  * process owns it (`ERR_DRAIN_CONTROL_IN_USE`); anything at the path that is not a socket, a symlink included, is
  * refused and left alone. The file is removed when the server closes.
@@ -26,7 +27,7 @@ export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler,
   return serveHttpControl(endpoint, handler, events, {
     createServer,
     umask: (mask) => process.umask(mask),
-    chmod: chmodSync,
+    files: { mkdtemp: (prefix) => mkdtempSync(prefix), chmod: chmodSync, link: linkSync, unlink: unlinkSync, rmdir: rmdirSync, lstat: (path) => lstatSync(path) },
     isAddrInUse: isNodeAddrInUse,
     stale: nodeStaleSocketOps({ lstatSync, unlinkSync, connect }),
   });

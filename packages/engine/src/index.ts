@@ -15,6 +15,7 @@ export { BODY_TIMEOUT_MS, MAX_BODY_BYTES, MAX_TIMEOUT_MS } from "./control/body.
 export type * from "./control/types.ts";
 export {
   bindPrivately,
+  bindViaPrivateDir,
   CLOSE_GRACE_MS,
   closeWithGrace,
   CONTROL_TIMEOUTS,
@@ -30,6 +31,7 @@ export {
   watchBody,
   type BoundControlServer,
   type ListenRetry,
+  type PrivateBindOps,
   type StaleSocketOps,
   type WritingSet,
 } from "./control/listener-kit.ts";

@@ -6,7 +6,17 @@
  * no cap, and `Deno.serve` no head or idle timeout). The engine stays free of runtime imports: each adapter passes
  * its `node:http`, `node:fs` and `node:net` functions in.
  */
-import { bindPrivately, CONTROL_TIMEOUTS, closeWithGrace, listenReplacingStale, MAX_CONTROL_CONNECTIONS, OWNER_ONLY, peerOf, trackWriting, type StaleSocketOps } from "./listener-kit.ts";
+import {
+  bindViaPrivateDir,
+  CONTROL_TIMEOUTS,
+  closeWithGrace,
+  listenReplacingStale,
+  MAX_CONTROL_CONNECTIONS,
+  peerOf,
+  trackWriting,
+  type PrivateBindOps,
+  type StaleSocketOps,
+} from "./listener-kit.ts";
 import type { ControlEndpoint, ControlHandler, ControlListener, ControlListenerEvents } from "./types.ts";
 
 /** The parts of a `node:http` request the listener reads. */
@@ -60,9 +70,10 @@ export interface HttpControlRuntime {
     options: { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number },
     listener: (req: HttpRequestLike, res: HttpResponseLike) => void,
   ): HttpServerLike;
-  /** `process.umask`; throwing (Node worker threads, Deno without `--allow-sys`) makes the bind chmod instead. */
+  /** `process.umask`; throwing (Node worker threads, Deno without `--allow-sys`) binds through a private directory instead. */
   umask(mask: number): number;
-  chmod(path: string, mode: number): void;
+  /** `node:fs` operations for binding through a private directory, and `lstat` to remove only our own socket at close. */
+  readonly files: PrivateBindOps & { lstat(path: string): { readonly ino: number } };
   /** This runtime's "address in use" error. */
   isAddrInUse(error: unknown): boolean;
   readonly stale: StaleSocketOps;
@@ -78,7 +89,7 @@ export interface HttpControlRuntime {
  * @example
  * ```ts
  * import { createServer } from "node:http";
- * const listener = serveHttpControl(endpoint, handler, events, { createServer, umask: process.umask, chmod: chmodSync, isAddrInUse, stale });
+ * const listener = serveHttpControl(endpoint, handler, events, { createServer, umask: process.umask, files, isAddrInUse: isNodeAddrInUse, stale });
  * await listener.close();
  * ```
  */
@@ -97,6 +108,8 @@ export function serveHttpControl(endpoint: ControlEndpoint, handler: ControlHand
   );
   server.maxConnections = MAX_CONTROL_CONNECTIONS;
   let closed = false;
+  /** The inode of the socket linked into place by a bind without umask: removed at close if it is still ours. */
+  let linked: number | undefined;
 
   server.on("listening", () => {
     // close() came before the (asynchronous) TCP listen finished and found nothing to close: close it now.
@@ -130,14 +143,27 @@ export function serveHttpControl(endpoint: ControlEndpoint, handler: ControlHand
         return;
       }
       const path = endpoint.path;
-      // listen(path) binds synchronously on all three runtimes (measured), so the umask covers the bind.
-      bindPrivately(
-        (mask) => runtime.umask(mask),
-        // Not bound (the 'error' event follows, asynchronously): nothing to chmod.
-        () => server.listening && runtime.chmod(path, OWNER_ONLY),
-        () => server.listen(path),
-        () => new Promise<void>((done) => server.close(() => done())),
-      ).catch(failed);
+      let previous: number | undefined;
+      try {
+        previous = runtime.umask(0o177);
+      } catch {
+        // Not allowed here: bind through a private directory below.
+      }
+      if (previous !== undefined) {
+        // listen(path) binds synchronously on all three runtimes (measured), so the umask covers the bind.
+        try {
+          server.listen(path);
+        } finally {
+          runtime.umask(previous);
+        }
+        return;
+      }
+      bindViaPrivateDir(path, runtime.files, (at) => server.listen(at), () => new Promise<void>((done) => server.close(() => done())))
+        .then(() => {
+          // The runtime removes the private name at close; the linked one at `path` is left to us.
+          linked = runtime.files.lstat(path).ino;
+        })
+        .catch(failed);
     });
   // An error after the listen (none is expected) is reported, never thrown at the process.
   server.on("error", (error) => {
@@ -157,10 +183,19 @@ export function serveHttpControl(endpoint: ControlEndpoint, handler: ControlHand
         const closeAll = (): void => server.closeAllConnections();
         await closeWithGrace(writing, closeAll, closeAll);
         await stopped;
+        if (linked !== undefined && endpoint.transport === "unix") removeIfSame(runtime.files, endpoint.path, linked);
       })();
       return closing;
     },
   };
+}
+
+function removeIfSame(files: HttpControlRuntime["files"], path: string, ino: number): void {
+  try {
+    if (files.lstat(path).ino === ino) files.unlink(path);
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Turn one `node:http` request into a web Request, hand it to the handler, write the answer. Never rejects. */

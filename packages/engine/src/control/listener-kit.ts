@@ -223,6 +223,68 @@ export async function bindPrivately<T>(
   return bound;
 }
 
+/** The file operations {@link bindViaPrivateDir} needs (`node:fs`'s, on every runtime). */
+export interface PrivateBindOps {
+  /** Make a new directory, mode 0700, named `prefix` plus random characters; returns its path. */
+  mkdtemp(prefix: string): string;
+  chmod(path: string, mode: number): void;
+  /** Hard-link `existing` to `path`; fails with `EEXIST` when anything (a symlink included) is at `path`. */
+  link(existing: string, path: string): void;
+  unlink(path: string): void;
+  rmdir(path: string): void;
+}
+
+/** Unix socket paths are limited by `sockaddr_un.sun_path` (108 bytes on Linux, 104 on macOS, one for the NUL). */
+const MAX_SOCKET_PATH_BYTES = 103;
+
+/**
+ * Bind a Unix socket at `path` with mode 0600 where the umask cannot be changed (Node worker threads, Deno without
+ * `--allow-sys`), leaving no moment in which a symlink raced into `path`'s directory could redirect the `chmod`:
+ * the socket is bound under a name inside a fresh private directory (mode 0700) next to `path`, chmod-ed there,
+ * where nobody else can reach it, and hard-linked to `path`. `link` neither follows nor replaces what is at `path`:
+ * anything there fails the bind as "address in use" (`EADDRINUSE`), so the stale-socket check decides. The private
+ * name and directory are removed either way; a failed bind is unbound first.
+ *
+ * @example
+ * ```ts
+ * const server = await bindViaPrivateDir(path, { mkdtemp: mkdtempSync, chmod: chmodSync, link: linkSync, unlink: unlinkSync, rmdir: rmdirSync },
+ *   (at) => server.listen(at), () => new Promise((done) => server.close(() => done())));
+ * ```
+ */
+export async function bindViaPrivateDir<T>(path: string, ops: PrivateBindOps, bind: (at: string) => T, unbind: (bound: T) => Promise<void> | void): Promise<T> {
+  const dir = ops.mkdtemp(`${path.slice(0, path.lastIndexOf("/") + 1)}.drain-`);
+  const hidden = `${dir}/s`;
+  let bound: T | undefined;
+  try {
+    if (new TextEncoder().encode(hidden).length > MAX_SOCKET_PATH_BYTES) {
+      throw drainError("ERR_DRAIN_INVALID_OPTION", `control.socket ${path} is too long to bind privately without a umask; use a shorter path, or allow the umask (Deno: --allow-sys).`);
+    }
+    bound = bind(hidden);
+    ops.chmod(hidden, OWNER_ONLY);
+    try {
+      ops.link(hidden, path);
+    } catch (error) {
+      if ((error as { code?: string } | null)?.code !== "EEXIST") throw error;
+      throw Object.assign(new Error(`${path} already exists`), { code: "EADDRINUSE", cause: error });
+    }
+    return bound;
+  } catch (error) {
+    if (bound !== undefined) await unbind(bound);
+    throw error;
+  } finally {
+    try {
+      ops.unlink(hidden);
+    } catch {
+      // Never bound, or already gone.
+    }
+    try {
+      ops.rmdir(dir);
+    } catch {
+      // Left for the operator: an empty directory, private to this user.
+    }
+  }
+}
+
 /** Answers still being written; each leaves the set once it settles. */
 export interface WritingSet {
   /** Track one answer until `sent` settles (rejections count as settled). */
