@@ -20,14 +20,34 @@ export interface Running {
   readonly stderr: () => string;
   /** Resolves with the first line of `stream` (stdout unless named) matching `pattern`, printed or to come; rejects at exit. */
   readonly line: (pattern: RegExp, stream?: "stdout" | "stderr") => Promise<RegExpMatchArray>;
-  /** SIGKILL if still running, and wait for the exit. */
+  /** Send `signal` to the whole process group (started with `group: true`), as a terminal or a group kill does. */
+  readonly signalGroup: (signal: NodeJS.Signals) => void;
+  /** SIGKILL if still running (the whole group, when it has one), and wait for the exit. */
   readonly kill: () => Promise<void>;
 }
 
-/** Spawn `argv` (no shell, as systemd and the kubelet do) with exactly `env` plus PATH. */
-export function start(argv: readonly string[], options: { readonly cwd: string; readonly env: Record<string, string> }): Running {
+/**
+ * Spawn `argv` (no shell, as systemd and the kubelet do) with exactly `env` plus PATH; with `group`, in a process
+ * group of its own, so that it and whatever it starts can be signalled together.
+ */
+export function start(
+  argv: readonly string[],
+  options: { readonly cwd: string; readonly env: Record<string, string>; readonly group?: boolean },
+): Running {
   const [file, ...args] = argv as [string, ...string[]];
-  const child = spawn(file, args, { cwd: options.cwd, env: { PATH: process.env["PATH"] ?? "", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(file, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env["PATH"] ?? "", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
+  });
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
   let stdout = "";
   let stderr = "";
   const waiters: (() => void)[] = [];
@@ -70,8 +90,10 @@ export function start(argv: readonly string[], options: { readonly cwd: string; 
         waiters.push(check);
         check();
       }),
+    signalGroup,
     kill: async () => {
-      if (!exited) child.kill("SIGKILL");
+      if (options.group === true) signalGroup("SIGKILL");
+      else if (!exited) child.kill("SIGKILL");
       await exit;
     },
   };

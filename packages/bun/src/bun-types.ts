@@ -18,8 +18,11 @@ export interface BunServerLike {
   requestIP(request: Request): BunSocketAddress | null;
   /** Set the idle timeout (seconds) of one request's connection; `0` turns it off. */
   timeout(request: Request, seconds: number): void;
-  /** Upgrade a request to a WebSocket; the `fetch` handler then returns nothing. */
-  upgrade(request: Request, options?: { readonly data?: unknown; readonly headers?: HeadersInit }): boolean;
+  /**
+   * Upgrade a request to a WebSocket; the `fetch` handler then returns nothing. (The headers' type is spelled through
+   * `Headers`: `HeadersInit` is a DOM name that `@types/bun` does not declare globally.)
+   */
+  upgrade(request: Request, options?: { readonly data?: unknown; readonly headers?: ConstructorParameters<typeof Headers>[0] }): boolean;
   readonly port?: number;
   readonly pendingRequests?: number;
   readonly pendingWebSockets?: number;

@@ -28,6 +28,11 @@ export type AnyServeHandler = (request: Request, info: never) => Response | Prom
 export interface ServeInitLike {
   // Method syntax on purpose: it lets handlers typed with Deno's own `ServeHandlerInfo<Addr>` fit.
   handler(request: Request, info: ServeHandlerInfo): Response | Promise<Response>;
+  /**
+   * Declared so that `d.wrap({ onListen: ({ port }) => … })` types its parameter, as `Deno.serve` itself would
+   * (without it the callback's parameter is an implicit `any` under `deno check`).
+   */
+  onListen?(localAddr: { readonly hostname: string; readonly port: number }): void;
 }
 
 /** What `Deno.serve` returns. */

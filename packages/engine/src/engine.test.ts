@@ -35,6 +35,21 @@ describe("signals", () => {
     expect(runtime.exits).toEqual([7]);
   });
 
+  it("the same signal delivered twice at once (a launcher passing on its group's signal) is one signal, not a second", async () => {
+    const { runtime, engine, clock } = setup();
+    const id = engine.track.open("http1");
+    engine.track.request(id);
+    runtime.kill("SIGINT");
+    clock.advance(5);
+    runtime.kill("SIGINT");
+    expect(engine.phase).toBe("drain");
+    expect(runtime.executed).not.toContainEqual({ type: "destroy", id, why: "immediate" });
+    // Insisting later still forces.
+    clock.advance(500);
+    runtime.kill("SIGINT");
+    expect(await engine.stopped).toMatchObject({ escalated: true, mode: "immediate" });
+  });
+
   it("signals: false installs no listener; exit: false never exits", async () => {
     const { runtime, engine } = setup({ signals: false, exit: false });
     expect(runtime.listenerCount()).toBe(0);

@@ -19,7 +19,7 @@ import { HookRegistry } from "./hooks.ts";
 import { phaseLine, progressLine, summaryLine } from "./log-lines.ts";
 import { livenessResponse, readinessResponse } from "./probes.ts";
 import { SseRegistry } from "./sse.ts";
-import type { DrainOptions, Engine, EngineEvents, RuntimeBinding, Tracker } from "./types.ts";
+import type { DrainOptions, Engine, EngineEvents, RuntimeBinding, SignalName, Tracker } from "./types.ts";
 import { WebSocketRegistry } from "./websockets.ts";
 
 /** Clock and timer seams, for tests that drive time themselves. Production uses `performance.now` and `setTimeout`. */
@@ -34,6 +34,12 @@ const realClock: EngineClock = {
   setTimer: (callback, ms) => setTimeout(callback, ms),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * How close two deliveries of the same signal are taken as one: a forwarded copy arrives within milliseconds, a person
+ * pressing Ctrl-C again takes far longer.
+ */
+const DUPLICATE_SIGNAL_MS = 100;
 
 type InputWithoutNow = Input extends infer I ? (I extends Input ? Omit<I, "now"> : never) : never;
 
@@ -285,8 +291,15 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     return stopped;
   }
 
+  let lastSignal: { readonly name: SignalName; readonly at: number } | undefined;
   const signalListeners = settings.signals.map((signal) =>
     binding.onSignal(signal, () => {
+      const at = clock.now();
+      // The same signal twice within DUPLICATE_SIGNAL_MS is one event delivered twice: launchers such as bunx pass on
+      // the signal that their process group (a terminal's Ctrl-C, a supervisor's group kill) already delivered.
+      const duplicate = lastSignal !== undefined && lastSignal.name === signal && at - lastSignal.at < DUPLICATE_SIGNAL_MS;
+      lastSignal = { name: signal, at };
+      if (duplicate && state.phase !== "serving") return;
       // A second signal is someone insisting (Ctrl-C twice, a supervisor's second TERM): it forces.
       void shutdown({ reason: signal, ...(state.phase === "serving" ? {} : { mode: "immediate" as const }) });
     }),

@@ -1,4 +1,6 @@
+import { mkdtempSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { installSpecs, overrideTransitive } from "./project.ts";
 import { run } from "./run.ts";
@@ -10,8 +12,15 @@ const packageDir = (name: string): string => dirname(require.resolve(`${name}/pa
 export const BUN: string = join(packageDir("bun"), "bin", "bun.exe");
 export const DENO: string = join(packageDir("deno"), "deno");
 
-/** A PATH on which `bun`, `bunx` and `deno` are the workspace's own, for tools that look them up by name. */
-export const PATH_WITH_RUNTIMES: string = [dirname(BUN), dirname(DENO), process.env["PATH"] ?? ""].join(":");
+/**
+ * A PATH on which `bun`, `bunx` and `deno` are the workspace's own, named as their installers name them (Bun tells
+ * `bunx` from `bun` by the name it was started as), for tools that look them up by name.
+ */
+export const PATH_WITH_RUNTIMES: string = ((): string => {
+  const dir = mkdtempSync(join(tmpdir(), "drain-runtimes-"));
+  for (const [name, target] of [["bun", BUN], ["bunx", BUN], ["deno", DENO]] as const) symlinkSync(target, join(dir, name));
+  return [dir, process.env["PATH"] ?? ""].join(":");
+})();
 
 /**
  * `npm install` as the user types it: `@drain/*` come from their tarballs, the rest from the registry at the version

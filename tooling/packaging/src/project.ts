@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { inject } from "vitest";
 
 /**
- * A fresh project folder outside the workspace, with a `package.json` as `npm init` would make it for ESM.
+ * A fresh project folder outside the workspace, with a `package.json` as `npm init` would make it for ESM (none for
+ * a Deno project that uses only `deno.json`).
  *
  * @example
  * ```ts
@@ -12,8 +13,9 @@ import { inject } from "vitest";
  * npmInstall(dir, ["@drain/node", "ws"]);
  * ```
  */
-export function freshProject(label: string): string {
+export function freshProject(label: string, options: { readonly packageJson?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `drain-consumer-${label}-`));
+  if (options.packageJson === false) return dir;
   writeFile(dir, "package.json", JSON.stringify({ name: `consumer-${label}`, private: true, type: "module" }, null, 2));
   return dir;
 }

@@ -1,29 +1,32 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 
 /**
- * Run a command to completion and return its stdout; a failure throws with everything it printed, so a failing
- * install or lint says why in the test's own error.
+ * Run a command to completion and return its stdout (with `stderrToo`, stdout then stderr: Deno prints its reports
+ * on stderr); a failure throws with everything it printed, so a failing install or lint says why in the test's own
+ * error.
  *
  * @example
  * ```ts
  * run("npm", ["install", tarball], { cwd: project });
  * ```
  */
-export function run(file: string, args: readonly string[], options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv }): string {
-  try {
-    return execFileSync(file, args, {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (error) {
-    const failed = error as { status?: number | null; stdout?: string; stderr?: string };
-    throw new Error(
-      `${file} ${args.join(" ")} (in ${options.cwd}) failed with ${failed.status ?? "a signal"}:\n${failed.stdout ?? ""}\n${failed.stderr ?? ""}`,
-    );
+export function run(
+  file: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv; readonly stderrToo?: boolean },
+): string {
+  const result = spawnSync(file, args, {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    const why = result.error?.message ?? (result.status === null ? `signal ${result.signal}` : `exit ${result.status}`);
+    throw new Error(`${file} ${args.join(" ")} (in ${options.cwd}) failed (${why}):\n${result.stdout}\n${result.stderr}`);
   }
+  return options.stderrToo === true ? result.stdout + result.stderr : result.stdout;
 }
 
 /**
