@@ -14,7 +14,7 @@ import type { FetchLoopsResult } from "../fetch-loops.ts";
 import type { Target } from "../targets.ts";
 import { barrier, later, PROMPT_MS, rejection, start } from "./_support.ts";
 
-/** 4 MiB in 16 chunks of 256 KiB over 1.5 s: still arriving when the signal comes 0.2 s in. */
+/** 4 MiB in 16 chunks of 256 KiB over 1.5 s: most of it still to come when the signal follows the head. */
 const UPLOAD_BYTES = 4 * 1024 * 1024;
 const UPLOAD_CHUNKS = 16;
 const UPLOAD_MS = 1500;
@@ -32,7 +32,7 @@ interface Sent {
   readonly lastWriteAt: number;
 }
 
-/** Write `chunks` slowly; resolves when the last one is written. */
+/** Write the upload body in {@link UPLOAD_CHUNKS} chunks over {@link UPLOAD_MS}; resolves when the last one is written. */
 function slowWrite(write: (chunk: Buffer) => void, end: () => void): Promise<number> {
   const chunk = Buffer.alloc(UPLOAD_BYTES / UPLOAD_CHUNKS, 0x61);
   return new Promise((resolve) => {
