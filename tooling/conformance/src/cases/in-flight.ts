@@ -12,7 +12,7 @@ import { connect, openH2, type H2Session } from "../clients.ts";
 import { CONFORMANCE_DIR, type Fixture } from "../harness.ts";
 import type { FetchLoopsResult } from "../fetch-loops.ts";
 import type { Target } from "../targets.ts";
-import { barrier, later, PROMPT_MS, rejection, start } from "./_support.ts";
+import { barrier, FORCED, later, PROMPT_MS, rejection, start } from "./_support.ts";
 
 /** 4 MiB in 16 chunks of 256 KiB over 1.5 s: most of it still to come when the signal follows the head. */
 const UPLOAD_BYTES = 4 * 1024 * 1024;
@@ -110,6 +110,38 @@ export function inFlightCases(target: Target): void {
     expect(exit.code).toBe(0);
     expect(exit.at - sent.at).toBeLessThan(PROMPT_MS);
     expect(fixture.report().clean).toBe(true);
+  });
+
+  it("holds the drain for an upload that stops sending until the deadline, and only then forces it", async () => {
+    const timeoutMs = 1500;
+    const fixture = await start(target, { options: { timeoutMs } });
+    const chunk = Buffer.alloc(UPLOAD_BYTES / UPLOAD_CHUNKS, 0x61);
+    let answer: Promise<unknown>;
+    if (target.http1) {
+      const connection = await connect(fixture.url);
+      later(() => connection.destroy());
+      connection.write(`POST /upload HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${UPLOAD_BYTES}\r\n\r\n`);
+      connection.write(chunk);
+      answer = connection.readResponse(10_000);
+    } else {
+      const session = await h2(fixture.url);
+      const stream = session.session.request({ ":method": "POST", ":path": "/upload", "content-length": String(UPLOAD_BYTES) });
+      stream.write(chunk);
+      answer = h2Answer(stream);
+    }
+    await barrier(fixture);
+
+    fixture.signal("SIGTERM");
+    const cut = rejection(answer);
+    const exit = await fixture.exit;
+    // Nothing cut it before the deadline; the deadline did, and the report says what it forced.
+    expect(exit.code).toBe(FORCED);
+    expect(exit.msSinceSignal).toBeGreaterThanOrEqual(timeoutMs - 20);
+    expect(exit.msSinceSignal).toBeLessThan(timeoutMs + PROMPT_MS);
+    await cut;
+    const report = fixture.report();
+    expect(report.clean).toBe(false);
+    expect(report.connections.forced).toBe(1);
   });
 
   it("sends every byte of a streamed download in flight at the signal, then exits 0", async () => {
