@@ -4,13 +4,14 @@
  *   versions and exports match npm's, and the READMEs' examples run from exactly the files it would upload;
  * - npm (`deno add npm:@drain/deno`): the packed tarballs, installed with npm, resolved by Deno's `npm:` specifiers.
  * Each: `deno check`, then SIGTERM with a request in flight: a complete 200 with `Connection: close`, exit 0 and the
- * report line.
+ * report line. And the CLI README's Deno form, `deno run -A npm:@drain/cli stop --wait`, against a control socket.
  */
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../vitest/processes.ts";
+import { stopThroughControlSocket } from "../src/control-stop.ts";
 import { CLEAN_REPORT, sigtermWithRequestInFlight } from "../src/in-flight.ts";
 import { DENO, npmInstall } from "../src/installers.ts";
 import { jsrDryRun, jsrLayout } from "../src/jsr-layout.ts";
@@ -61,7 +62,7 @@ describe("from npm", () => {
   let project: string;
   beforeAll(() => {
     project = freshProject("deno-npm");
-    npmInstall(project, ["@drain/deno", "@drain/hono", "hono"]);
+    npmInstall(project, ["@drain/deno", "@drain/hono", "@drain/cli", "hono"]);
     // What `deno add npm:@drain/deno npm:@drain/hono npm:hono` writes; Deno resolves them from node_modules.
     const version = (readJson(join(project, "node_modules", "@drain", "deno", "package.json")) as { version: string }).version;
     const imports = { "@drain/deno": `npm:@drain/deno@^${version}`, "@drain/hono": `npm:@drain/hono@^${version}`, hono: HONO };
@@ -77,5 +78,16 @@ describe("from npm", () => {
     const outcome = await sigtermWithRequestInFlight(start([DENO, "run", "-A", app], { cwd: project, env: { HOME: process.env["HOME"] ?? "" } }));
     expect(outcome).toMatchObject({ status: 200, connection: "close", body: "done", exit: { code: 0, signal: null } });
     expect(outcome.stderr).toMatch(CLEAN_REPORT);
+  });
+
+  it("stops through the control socket with `deno run -A npm:@drain/cli stop --wait`", async () => {
+    const env = { HOME: process.env["HOME"] ?? "" };
+    const outcome = await stopThroughControlSocket([DENO, "run", "-A", "deno.ts"], (socket) => [DENO, "run", "-A", "npm:@drain/cli", "stop", "--wait", "--socket", socket], {
+      cwd: project,
+      env,
+    });
+    expect(outcome.cli).toMatchObject({ code: 0, output: expect.stringMatching(/stopped clean/) });
+    expect(outcome.server.code).toBe(0);
+    expect(outcome.server.stderr).toMatch(CLEAN_REPORT);
   });
 });

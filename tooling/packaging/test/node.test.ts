@@ -4,13 +4,13 @@
  * SIGTERM with a request in flight: a complete 200 with `Connection: close`, exit 0, and the report line. And
  * `drain stop --wait` from the installed `@drain/cli` against the example's control socket.
  */
-import { copyFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { node26 } from "@drain/node26";
 import { beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../vitest/processes.ts";
+import { stopThroughControlSocket } from "../src/control-stop.ts";
 import { CLEAN_REPORT, sigtermWithRequestInFlight } from "../src/in-flight.ts";
 import { npmInstall } from "../src/installers.ts";
 import { freshProject } from "../src/project.ts";
@@ -40,18 +40,13 @@ describe.each([
   });
 
   it("stops through the control socket with the installed `drain stop --wait`", async () => {
-    const socket = join(mkdtempSync(join(tmpdir(), "drain-sock-")), "drain.sock");
-    const server = start([node, "node-ws.mjs"], { cwd: project, env: { DRAIN_SOCKET: socket } });
-    try {
-      await server.line(/listening on \d+/);
-      // Not run synchronously: the server is this process's child, and only a running event loop reaps it.
-      const stop = start([node, join(project, "node_modules", ".bin", "drain"), "stop", "--wait", "--socket", socket], { cwd: project, env: {} });
-      expect((await stop.exit).code).toBe(0);
-      expect(stop.stdout() + stop.stderr()).toMatch(/stopped clean/);
-      expect((await server.exit).code).toBe(0);
-      expect(server.stderr()).toMatch(CLEAN_REPORT);
-    } finally {
-      await server.kill();
-    }
+    const drainBin = join(project, "node_modules", ".bin", "drain");
+    const outcome = await stopThroughControlSocket([node, "node-ws.mjs"], (socket) => [node, drainBin, "stop", "--wait", "--socket", socket], {
+      cwd: project,
+      env: {},
+    });
+    expect(outcome.cli).toMatchObject({ code: 0, output: expect.stringMatching(/stopped clean/) });
+    expect(outcome.server.code).toBe(0);
+    expect(outcome.server.stderr).toMatch(CLEAN_REPORT);
   });
 });
