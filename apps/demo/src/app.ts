@@ -12,7 +12,7 @@ import { firstTick, tickAt, tickTime } from "./ticker.ts";
 export interface DemoAppOptions<T, U> {
   /** The drain engine, or a getter for one created after the app (the Node adapter needs the server first). */
   readonly engine: EngineSource;
-  /** The runtime's `upgradeWebSocket` (from `hono/bun`, `hono/deno` or `@hono/node-ws`). */
+  /** The runtime's `upgradeWebSocket` (from `hono/bun`, `hono/deno` or `@hono/node-server` 2). */
   readonly upgradeWebSocket: UpgradeWebSocket<T, U>;
   /** Shown on the page, so you can tell the instances apart. */
   readonly runtime: "node" | "bun" | "deno";
