@@ -78,14 +78,33 @@ export function lifecycleCases(target: Target): void {
     expect((await fixture.exit).code).toBe(0);
   });
 
-  it("forces at once on a second SIGTERM during a drain blocked by /hang", async () => {
+  it("takes the same SIGTERM delivered twice at once (a launcher and its process group) as one: nothing is forced", async () => {
     const fixture = await start(target);
+    const slow = await inFlight(fixture, "/slow?ms=600");
+    await barrier(fixture);
+
+    fixture.signal("SIGTERM");
+    // Once the first is handled (two signals pending at once would merge in the kernel), as a launcher forwards it.
+    await fixture.waitForLine("PHASE drain");
+    fixture.signal("SIGTERM");
+    const response = await slow.response;
+    expect(response.status).toBe(200);
+    expect(response.body).toBe("slow-done");
+    expect((await fixture.exit).code).toBe(0);
+    expect(fixture.report()).toMatchObject({ escalated: false, clean: true, mode: "graceful" });
+  });
+
+  it("forces at once on a second SIGTERM during a drain blocked by /hang", async () => {
+    const fixture = await start(target, { options: { progressEveryMs: 200 } });
     const hang = await inFlight(fixture, "/hang");
     const waiting = await inFlight(fixture, "/signal");
     await barrier(fixture);
 
     fixture.signal("SIGTERM");
     await waiting.response;
+    // Insist once the drain has reported progress: the same signal within 100 ms of the first would be taken as
+    // that one delivered twice (a launcher passing on its process group's signal), not as a second.
+    await fixture.waitForLine("PROGRESS");
     expect(fixture.exited()).toBe(false);
     fixture.signal("SIGTERM");
     const exit = await fixture.exit;
