@@ -4,7 +4,7 @@
  * checks that the README carries it unchanged.
  */
 import type { Gaps, Target } from "./targets.ts";
-import { bun, deno, honoBun, honoDeno, honoNode, node20H2, node20H2c, node20Http, node20Https, node24H2c, node24Http } from "./targets.ts";
+import { bun, deno, honoBun, honoDeno, honoNode, honoNodeWs, node20H2, node20H2c, node20Http, node20Https, node24H2c, node24Http } from "./targets.ts";
 
 /** Every target of the suite, in the order the table lists them. */
 export const ALL_TARGETS: readonly Target[] = [
@@ -15,6 +15,7 @@ export const ALL_TARGETS: readonly Target[] = [
   node24Http,
   node24H2c,
   honoNode,
+  honoNodeWs,
   bun,
   honoBun,
   deno,

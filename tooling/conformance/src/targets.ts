@@ -151,6 +151,7 @@ export const deno: Target = {
  * The same contract served by one Hono app on `@drain/hono` (`fixtures/hono-app.ts`), per runtime. The gaps are
  * their runtimes' own: the middleware adds nothing a runtime could not do.
  */
+/** Hono on `@hono/node-server` 2 with its own WebSocket support: the form `npm install` gives today. */
 export const honoNode: Target = {
   ...nodeTarget("hono-node", "http", node20),
   command: () => [node20(), "--import", "tsx", "fixtures/hono-node.ts"],
@@ -159,6 +160,13 @@ export const honoNode: Target = {
       "@hono/node-server's serve() creates a node:http server (HTTP/1.1 only) unless given another; Node's HTTP/2 " +
       "is served by the node20/node24 h2c and h2 targets",
   },
+};
+
+/** Hono on `@hono/node-server` 1.19 with `@hono/node-ws`: the older form, still documented. */
+export const honoNodeWs: Target = {
+  ...honoNode,
+  name: "hono-node-ws",
+  command: () => [node20(), "--import", "tsx", "fixtures/hono-node-ws.ts"],
 };
 
 export const honoBun: Target = {

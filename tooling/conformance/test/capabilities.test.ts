@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ALL_TARGETS, capabilityTable, GAP_KEYS, gapReasons } from "../src/capabilities.ts";
 import { CONFORMANCE_DIR } from "../src/harness.ts";
-import { bun, deno, honoBun, honoDeno, honoNode, node20Http } from "../src/targets.ts";
+import { bun, deno, honoBun, honoDeno, honoNode, honoNodeWs, node20Http } from "../src/targets.ts";
 
 const CASES_DIR = join(CONFORMANCE_DIR, "src", "cases");
 const caseSources = readdirSync(CASES_DIR)
@@ -57,6 +57,7 @@ describe("capabilities", () => {
     expect(keys(honoBun.gaps)).toEqual(keys(bun.gaps));
     expect(keys(honoDeno.gaps)).toEqual(keys(deno.gaps));
     expect(keys(honoNode.gaps)).toEqual(keys(node20Http.gaps));
+    expect(keys(honoNodeWs.gaps)).toEqual(keys(node20Http.gaps));
     expect([honoBun.http2, honoBun.h2cOnHttp1Port]).toEqual([bun.http2, bun.h2cOnHttp1Port]);
     expect([honoDeno.http2, honoDeno.h2cOnHttp1Port]).toEqual([deno.http2, deno.h2cOnHttp1Port]);
   });
