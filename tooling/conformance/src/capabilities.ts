@@ -4,7 +4,7 @@
  * checks that the README carries it unchanged.
  */
 import type { Gaps, Target } from "./targets.ts";
-import { bun, deno, honoBun, honoDeno, honoNode, honoNodeWs, node20H2, node20H2c, node20Http, node20Https, node24H2c, node24Http } from "./targets.ts";
+import { bun, deno, honoBun, honoDeno, honoNode, honoNodeWs, node20H2, node20H2c, node20Http, node20Https, node24H2c, node24Http, node26H2c, node26Http } from "./targets.ts";
 
 /** Every target of the suite, in the order the table lists them. */
 export const ALL_TARGETS: readonly Target[] = [
@@ -14,6 +14,8 @@ export const ALL_TARGETS: readonly Target[] = [
   node20H2,
   node24Http,
   node24H2c,
+  node26Http,
+  node26H2c,
   honoNode,
   honoNodeWs,
   bun,

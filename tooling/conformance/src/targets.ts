@@ -4,6 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { node26 } from "@drain/node26";
 
 export type Protocol = "http" | "https" | "h2c" | "h2";
 export type Runtime = "node" | "bun" | "deno";
@@ -91,6 +92,9 @@ export const node20H2: Target = nodeTarget("node20-h2", "h2", node20);
 /** Node 24 (pinned binary). */
 export const node24Http: Target = nodeTarget("node24-http", "http", node24);
 export const node24H2c: Target = nodeTarget("node24-h2c", "h2c", node24);
+/** Node 26, the newest Node the registry serves (pinned binary from @drain/node26). */
+export const node26Http: Target = nodeTarget("node26-http", "http", () => node26);
+export const node26H2c: Target = nodeTarget("node26-h2c", "h2c", () => node26);
 
 export const bun: Target = {
   name: "bun",
