@@ -64,7 +64,7 @@ export function drain(options: DrainOptions = {}): BunDrain {
   };
 
   const watcher = createCompletionWatcher();
-  const gate = createCloseGate();
+  const gate = createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs });
   // The binding needs the request table, which needs the engine: `markClosing` closes that loop.
   let markClosing: (id: number) => void = () => {};
   const binding = createBunBinding(slot, {

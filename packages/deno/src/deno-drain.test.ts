@@ -232,13 +232,25 @@ describe("what shutdown() would cut", () => {
     info.complete();
   });
 
+  /** A drain past its keep-alive grace whose shutdown() waits for one upload only; `release()` sends that upload. */
+  async function waitingForOneUpload() {
+    const drained = setup({ ...OPTIONS, keepAliveGraceMs: 100 });
+    const blocker = drained.call("/upload", h1("/upload", { method: "POST", body: "x" }));
+    void drained.d.shutdown();
+    // Past the keep-alive grace (a duration, not an event): shutdown() is now due but for the upload.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(drained.server.shutdownCalls()).toBe(0);
+    const release = async (): Promise<void> => {
+      blocker.info.complete();
+      // The adapter saw the end first (it subscribed first): the close gate is now waiting for its quiet moment.
+      await blocker.info.info.completed;
+    };
+    return { ...drained, release };
+  }
+
   it("holds a response returned while it waits for a quiet moment, and lets it go once shutdown() ran", async () => {
-    const { d, server, call } = setup();
-    const blocker = call("/upload", h1("/upload", { method: "POST", body: "x" }));
-    void d.shutdown();
-    blocker.info.complete();
-    await blocker.info.info.completed;
-    // The upload is sent: the gate now waits for no new request to arrive. One arriving now waits with it.
+    const { server, call, release } = await waitingForOneUpload();
+    await release();
     let answered = false;
     const late = call("/now");
     void late.response.then(() => (answered = true));
@@ -252,13 +264,13 @@ describe("what shutdown() would cut", () => {
   });
 
   it("waits again when an upload arrives while it waits for the quiet moment, and shuts down once that upload is sent", async () => {
-    const { d, server, call, pending } = setup();
-    void d.shutdown();
-    // Nothing in flight: the gate waits for its quiet moment. An upload arrives inside it.
+    const { server, call, pending, release } = await waitingForOneUpload();
+    await release();
     const upload = call("/later", h1("/upload", { method: "POST", body: "x" }));
+    // Well past the quiet moment: the stop declined, since the new upload would be cut.
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(server.shutdownCalls()).toBe(0);
-    pending[0]?.(new Response("done"));
+    pending[1]?.(new Response("done"));
     expect((await upload.response).headers.get("connection")).toBe("close");
     upload.info.complete();
     await server.shutdownCalled;

@@ -1,5 +1,5 @@
 import { drainError } from "@drain/core";
-import { assertOptionsObject, createEngine } from "@drain/engine";
+import { assertOptionsObject, createCloseGate, createEngine } from "@drain/engine";
 import type { DrainOptions, Engine } from "@drain/engine";
 import { denoBinding, denoState, requestEnded, requestStarted, startShutdown } from "./binding.ts";
 import type { AnyServeHandler, DenoApi, HttpServer, ServeHandler, ServeInitLike } from "./deno-api.ts";
@@ -35,7 +35,7 @@ export interface DenoDrain extends Engine {
  */
 export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain {
   assertOptionsObject(options);
-  const state = denoState();
+  const state = denoState(createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs }));
   const engine = createEngine({ ...options, env: options.env ?? denoEnv(deno, ENV_KEYS) }, denoBinding(deno, state));
   state.listenerClosed = () => engine.track.listenerClosed();
   const tracking = {

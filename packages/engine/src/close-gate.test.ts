@@ -1,30 +1,41 @@
 import { describe, expect, it } from "vitest";
 import { createCloseGate, type GateTimers } from "./close-gate.ts";
 
-/** Timers the test fires by hand, in order of their due time. */
-function manualTimers(): GateTimers & { now: number; advance(ms: number): void } {
+/**
+ * Timers the test fires by hand. One `advance` is one turn of the loop: it fires, in order, the timers set before it
+ * that are due by its end (a timer set during a turn waits for the next one, even at 0 ms). `stall` moves the clock
+ * without firing anything.
+ */
+function manualTimers(): GateTimers & { time: number; advance(ms: number): void; stall(ms: number): void } {
   let due: { at: number; callback: () => void; id: number }[] = [];
   let next = 0;
   const timers = {
-    now: 0,
+    time: 0,
     set(callback: () => void, ms: number): unknown {
       next += 1;
-      due.push({ at: timers.now + ms, callback, id: next });
+      due.push({ at: timers.time + ms, callback, id: next });
       return next;
     },
     clear(handle: unknown): void {
       due = due.filter((entry) => entry.id !== handle);
     },
+    now(): number {
+      return timers.time;
+    },
     advance(ms: number): void {
-      const until = timers.now + ms;
+      const until = timers.time + ms;
+      const setBefore = next;
       for (;;) {
-        const first = due.filter((entry) => entry.at <= until).sort((a, b) => a.at - b.at)[0];
+        const first = due.filter((entry) => entry.at <= until && entry.id <= setBefore).sort((a, b) => a.at - b.at || a.id - b.id)[0];
         if (first === undefined) break;
         due = due.filter((entry) => entry !== first);
-        timers.now = first.at;
+        timers.time = Math.max(timers.time, first.at);
         first.callback();
       }
-      timers.now = until;
+      timers.time = until;
+    },
+    stall(ms: number): void {
+      timers.time += ms;
     },
   };
   return timers;
@@ -49,9 +60,11 @@ describe("close gate", () => {
     });
     void gate.hold("a").then((value) => order.push(value));
     timers.advance(49);
+    timers.advance(1);
     await flush();
     expect(order).toEqual([]);
-    timers.advance(1);
+    // The turn after the quiet period.
+    timers.advance(0);
     await flush();
     expect(order).toEqual(["stop", "a"]);
     expect(gate.waiting).toBe(false);
@@ -62,21 +75,22 @@ describe("close gate", () => {
     const gate = createCloseGate({ quietMs: 50, maxHoldMs: 200, timers });
     let stoppedAt: number | undefined;
     gate.close(() => {
-      stoppedAt = timers.now;
+      stoppedAt = timers.time;
       return true;
     });
     timers.advance(40);
     gate.arrived();
     timers.advance(49);
-    expect(stoppedAt).toBeUndefined();
     timers.advance(1);
+    expect(stoppedAt).toBeUndefined();
+    timers.advance(0);
     expect(stoppedAt).toBe(90);
 
     const busy = createCloseGate({ quietMs: 50, maxHoldMs: 200, timers });
-    const start = timers.now;
+    const start = timers.time;
     let busyStoppedAt: number | undefined;
     busy.close(() => {
-      busyStoppedAt = timers.now;
+      busyStoppedAt = timers.time;
       return true;
     });
     for (let i = 0; i < 10; i++) {
@@ -84,6 +98,65 @@ describe("close gate", () => {
       busy.arrived();
     }
     expect(busyStoppedAt).toBe(start + 200);
+  });
+
+  it("stops at once, holding nothing, when keepAliveGraceMs is 0; caps both waits at a shorter grace", () => {
+    const timers = manualTimers();
+    let stops = 0;
+    const immediate = createCloseGate({ keepAliveGraceMs: 0, timers });
+    immediate.close(() => {
+      stops += 1;
+      return true;
+    });
+    expect(stops).toBe(1);
+    expect(immediate.waiting).toBe(false);
+
+    const short = createCloseGate({ keepAliveGraceMs: 20, timers });
+    let stoppedAt: number | undefined;
+    const start = timers.time;
+    short.close(() => {
+      stoppedAt = timers.time;
+      return true;
+    });
+    timers.advance(10);
+    short.arrived();
+    timers.advance(100);
+    expect(stoppedAt).toBe(start + 20);
+  });
+
+  it("starts the quiet period again when its timer fires a whole period late (the process stalled)", () => {
+    const timers = manualTimers();
+    const gate = createCloseGate({ quietMs: 50, maxHoldMs: 1000, timers });
+    let stoppedAt: number | undefined;
+    gate.close(() => {
+      stoppedAt = timers.time;
+      return true;
+    });
+    timers.stall(120);
+    timers.advance(0);
+    timers.advance(0);
+    expect(stoppedAt).toBeUndefined();
+    timers.advance(50);
+    timers.advance(0);
+    expect(stoppedAt).toBe(170);
+  });
+
+  it("waits one more turn after the quiet period: a request read meanwhile starts it again", () => {
+    const timers = manualTimers();
+    const gate = createCloseGate({ quietMs: 50, maxHoldMs: 1000, timers });
+    let stops = 0;
+    gate.close(() => {
+      stops += 1;
+      return true;
+    });
+    timers.advance(50);
+    // The quiet timer fired; the stop waits for the next turn, where a request turns up.
+    expect(stops).toBe(0);
+    gate.arrived();
+    timers.advance(50);
+    expect(stops).toBe(0);
+    timers.advance(0);
+    expect(stops).toBe(1);
   });
 
   it("releases the held responses without stopping on cancel, and may be closed again after a declined stop", async () => {
@@ -96,6 +169,7 @@ describe("close gate", () => {
     });
     const held = gate.hold("declined");
     timers.advance(50);
+    timers.advance(0);
     expect(await held).toBe("declined");
     expect(stops).toBe(1);
     expect(gate.waiting).toBe(false);

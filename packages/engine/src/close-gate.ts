@@ -1,17 +1,21 @@
+import { DEFAULTS } from "@drain/core";
+
 /** How long no new request may arrive before the listener is closed. Several event-loop turns on a busy machine. */
 export const QUIET_MS = 50;
 /** The longest responses are held while waiting for that quiet moment (a stream of new clients never stops). */
 export const MAX_HOLD_MS = 1000;
 
-/** Timer seams, so tests drive time themselves. */
+/** Timer and clock seams, so tests drive time themselves. */
 export interface GateTimers {
   set(callback: () => void, ms: number): unknown;
   clear(handle: unknown): void;
+  now(): number;
 }
 
 const REAL_TIMERS: GateTimers = {
   set: (callback, ms) => setTimeout(callback, ms),
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => performance.now(),
 };
 
 /**
@@ -23,7 +27,10 @@ const REAL_TIMERS: GateTimers = {
  * Bun 1.4.5 and Deno 2.9.6). From `close()` on, the gate holds every response a handler returns: a client
  * waiting for its response opens no new connection. Once no request has arrived for {@link QUIET_MS} (at most
  * {@link MAX_HOLD_MS}), it runs the stop and then lets the held responses go; their clients reconnect to a closed
- * listener and are refused, which is safe to retry.
+ * listener and are refused, which is safe to retry. A quiet period is only believed when the process kept up: a
+ * timer that fires late means the loop stalled, and requests read meanwhile may not have reached the handler yet,
+ * so the period starts again; and the stop waits one more turn of the loop for requests already read. Both waits are capped at `keepAliveGraceMs`: with 0 (no
+ * protection asked for against clients writing their next request) the stop runs at once.
  */
 export interface CloseGate {
   /** True while the gate waits for its quiet moment; adapters call `arrived` and `hold` only then. */
@@ -46,19 +53,34 @@ export interface CloseGate {
  *
  * @example
  * ```ts
- * const gate = createCloseGate();
+ * const gate = createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs });
  * // in the request wrapper: if (gate.waiting) { gate.arrived(); response = await gate.hold(response); }
  * gate.close(() => { server.stop(); return true; });
  * ```
  */
-export function createCloseGate(options: { readonly quietMs?: number; readonly maxHoldMs?: number; readonly timers?: GateTimers } = {}): CloseGate {
-  const quietMs = options.quietMs ?? QUIET_MS;
-  const maxHoldMs = options.maxHoldMs ?? MAX_HOLD_MS;
+export function createCloseGate(
+  options: { readonly keepAliveGraceMs?: unknown; readonly quietMs?: number; readonly maxHoldMs?: number; readonly timers?: GateTimers } = {},
+): CloseGate {
+  // The drain options are checked by the engine; an unusable value here just means the default.
+  const grace = typeof options.keepAliveGraceMs === "number" && options.keepAliveGraceMs >= 0 ? options.keepAliveGraceMs : DEFAULTS.keepAliveGraceMs;
+  const quietMs = Math.min(options.quietMs ?? QUIET_MS, grace);
+  const maxHoldMs = Math.min(options.maxHoldMs ?? MAX_HOLD_MS, grace);
   const timers = options.timers ?? REAL_TIMERS;
   let stop: (() => boolean) | undefined;
   let quiet: unknown;
   let longest: unknown;
   let held: (() => void)[] = [];
+
+  const startQuiet = (): void => {
+    timers.clear(quiet);
+    const due = timers.now() + quietMs;
+    quiet = timers.set(() => {
+      // Late by a whole period: the process stalled, and what arrived meanwhile may not be dispatched yet.
+      if (timers.now() - due >= quietMs) return startQuiet();
+      // One more turn, so requests already read reach `arrived()` (which cancels this) before the stop.
+      quiet = timers.set(() => settle(true), 0);
+    }, quietMs);
+  };
 
   const settle = (run: boolean): void => {
     const pending = stop;
@@ -78,9 +100,7 @@ export function createCloseGate(options: { readonly quietMs?: number; readonly m
       return stop !== undefined;
     },
     arrived(): void {
-      if (stop === undefined) return;
-      timers.clear(quiet);
-      quiet = timers.set(() => settle(true), quietMs);
+      if (stop !== undefined) startQuiet();
     },
     hold<T>(value: T): Promise<T> {
       if (stop === undefined) return Promise.resolve(value);
@@ -88,8 +108,12 @@ export function createCloseGate(options: { readonly quietMs?: number; readonly m
     },
     close(run: () => boolean): void {
       if (stop !== undefined) return;
+      if (quietMs <= 0 || maxHoldMs <= 0) {
+        run();
+        return;
+      }
       stop = run;
-      quiet = timers.set(() => settle(true), quietMs);
+      startQuiet();
       longest = timers.set(() => settle(true), maxHoldMs);
     },
     cancel(): void {
