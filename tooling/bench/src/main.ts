@@ -1,8 +1,9 @@
 /**
  * `pnpm bench [core|overhead|scale|rolling ...]`: every part by default, or the parts named. Each prints a table
  * next to its goals and writes results/<part>.json. `--quick` shortens every part (for a first look, not for
- * quoting); `--runtime=node,bun` limits overhead, scale and rolling to those runtimes; `--rounds=N` sets the
- * overhead part's rounds (more rounds narrow its confidence intervals).
+ * quoting); `--runtime=node,bun` limits overhead, scale and rolling to those runtimes; `--rounds=N` and
+ * `--requests=N` set the overhead part's rounds and requests per server per round (more rounds narrow its
+ * confidence intervals).
  */
 import { runCore } from "./core.ts";
 import { OVERHEAD_DEFAULTS, runOverhead } from "./overhead.ts";
@@ -26,7 +27,13 @@ for (const runtime of chosen ?? []) {
 const roundsArg = args.find((a) => a.startsWith("--rounds="))?.slice("--rounds=".length);
 const rounds = roundsArg === undefined ? undefined : Number(roundsArg);
 if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
-  console.error(`--rounds=${roundsArg}: use a whole number of rounds, at least 1 (12 by default)`);
+  console.error(`--rounds=${roundsArg}: use a whole number of rounds, at least 1 (30 by default)`);
+  process.exit(2);
+}
+const requestsArg = args.find((a) => a.startsWith("--requests="))?.slice("--requests=".length);
+const requests = requestsArg === undefined ? undefined : Number(requestsArg);
+if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1_000)) {
+  console.error(`--requests=${requestsArg}: use a whole number of requests per server and round, at least 1000 (40000 by default)`);
   process.exit(2);
 }
 const named = args.filter((a) => !a.startsWith("--"));
@@ -42,10 +49,11 @@ for (const part of parts) {
   if (part === "core") runCore();
   if (part === "overhead") await runOverhead({
       ...OVERHEAD_DEFAULTS,
-      ...(quick ? { rounds: 3, seconds: 1 } : {}),
+      ...(quick ? { rounds: 3, requests: 10_000, slices: 2, warmupRequests: 5_000 } : {}),
       ...(rounds === undefined ? {} : { rounds }),
+      ...(requests === undefined ? {} : { requests }),
       runtimes: chosen ?? OVERHEAD_RUNTIMES,
     });
-  if (part === "scale") await runScale({ ...SCALE_DEFAULTS, ...(quick ? { idle: 1_000, sse: 200, ws: 200, inflight: 50 } : {}), runtimes: chosen ?? RUNTIMES });
+  if (part === "scale") await runScale({ ...SCALE_DEFAULTS, ...(quick ? { idle: 1_000, idleOnlyRuns: 3, sse: 200, ws: 200, inflight: 50 } : {}), runtimes: chosen ?? RUNTIMES });
   if (part === "rolling") await runRolling(quick ? { ...ROLLING_DEFAULTS, restartsPerInstance: 1 } : ROLLING_DEFAULTS, chosen ?? RUNTIMES);
 }

@@ -1,29 +1,52 @@
 /**
- * `pnpm bench overhead`: requests per second of a keep-alive hello world with drain attached, divided by the same
- * server without it, per runtime (and http-terminator and stoppable on Node, measured the same way). Bare and
- * attached servers run side by side and take turns (order alternating per round), so a change in machine load
- * hits both; the figure is the median of the per-round ratios. autocannon runs in this Node process.
+ * `pnpm bench overhead`: what attaching drain costs a keep-alive hello world, per runtime (and http-terminator
+ * and stoppable on Node, measured the same way). Bare and attached servers run side by side in fresh processes
+ * every round and take turns (order alternating per round), each answering the same number of requests, so a
+ * change in machine load hits both. autocannon runs in this Node process.
  *
- * Every ratio comes with a 95 % confidence interval for its median (`median-interval.ts`), and a goal is called
- * met or missed only when the whole interval is on one side of it; otherwise the verdict is `unclear`. A second
- * bare server (`bare-again`, an A/A control) is measured the same way: its interval should contain 1.
+ * The first figure is the server's own CPU time per request (utime + stime from /proc ÷ requests answered): the
+ * median of the per-round differences (variant − bare) in µs, and the same as a share of bare, each with a 95 %
+ * confidence interval for the median (`paired-cost.ts`). It is what a server pays, and the load generator on the
+ * same cores disturbs it far less than it disturbs requests per second. The second figure is the req/s ratio
+ * (variant ÷ bare, median of the per-round ratios), also with its interval. A goal is called met or missed only
+ * when the whole interval is on one side of it; otherwise the verdict is `unclear`. A second bare server
+ * (`bare-again`, an A/A control) is measured the same way: its intervals should contain 0 added and a ratio of 1.
  */
 import autocannon from "autocannon";
 import { machine, writeResults } from "./results.ts";
 import { type MedianInterval, medianInterval } from "./median-interval.ts";
+import { costVerdict, type PairedCost, pairedCost } from "./paired-cost.ts";
 import { fmt, median, table } from "./table.ts";
 import { OVERHEAD_RUNTIMES, type Runtime, runtimeVersions } from "./runtimes.ts";
-import { cpuMs, type ServerProcess, startServer, stopServer } from "./server-process.ts";
+import { cpuBetween, cpuSnapshot } from "./cpu-time.ts";
+import { type ServerProcess, startServer, stopServer } from "./server-process.ts";
 
 export interface OverheadOptions {
   readonly rounds: number;
-  readonly seconds: number;
+  /** Requests each server answers per round (and per warm-up), so every measurement does the same work. */
+  readonly requests: number;
+  /** Each round's requests are taken in this many turns per variant (see `runRuntime`). */
+  readonly slices: number;
+  readonly warmupRequests: number;
   readonly connections: number;
   readonly runtimes: readonly Runtime[];
 }
 
-export const OVERHEAD_DEFAULTS: OverheadOptions = { rounds: 12, seconds: 2, connections: 50, runtimes: OVERHEAD_RUNTIMES };
+export const OVERHEAD_DEFAULTS: OverheadOptions = {
+  rounds: 30,
+  // /proc counts CPU time in 10 ms ticks: 40,000 requests of about 10 to 20 µs keep that step near 2 % of
+  // one reading, and the median over rounds smooths it further. More requests would make each round longer,
+  // and longer rounds let the machine's load drift between the two halves of a pair.
+  requests: 40_000,
+  slices: 4,
+  warmupRequests: 10_000,
+  connections: 50,
+  runtimes: OVERHEAD_RUNTIMES,
+};
 
+/** Drain's ceiling on the server CPU it adds per request, as a share of the bare runtime's (every runtime). */
+export const CPU_CEILING = 0.02;
+/** Drain's floor on req/s, as a share of bare's (the second figure). */
 const GOALS: Record<Runtime, number> = { node: 0.98, node24: 0.98, bun: 0.97, deno: 0.97 };
 /** The A/A control: another bare server, started the same way as the first. */
 const CONTROL = "bare-again";
@@ -47,6 +70,8 @@ export interface VariantResult {
   readonly runtime: Runtime;
   readonly variant: string;
   readonly perRound: number[];
+  /** Server CPU µs per request, per round (same order as `perRound`). */
+  readonly cpuPerRound: number[];
   readonly medianRps: number;
   /** Median over rounds of (this variant's req/s ÷ bare's req/s in the same round). */
   readonly ratio: number;
@@ -54,30 +79,53 @@ export interface VariantResult {
   readonly ratioInterval: MedianInterval;
   /** Median over rounds of the server process's CPU time per request, in µs (less sensitive to the shared cores). */
   readonly cpuUsPerRequest: number;
-  /** Median over rounds of (bare's CPU per request ÷ this variant's), in the same round: 1 = no extra CPU. */
-  readonly cpuRatio: number;
+  /** CPU µs per request added to bare's in the same round (median of the paired differences, with intervals). */
+  readonly cpuAdded: PairedCost;
+  /** The ceiling on `cpuAdded.relative` (drain only). */
+  readonly cpuCeiling: number | undefined;
+  /** `ok`, `MISSED`, or `unclear` when the ceiling lies inside `cpuAdded.relativeInterval`. */
+  readonly cpuVerdict: string;
   readonly goal: number | undefined;
   /** `ok`, `MISSED`, or `unclear` when the goal lies inside the ratio's confidence interval. */
   readonly verdict: string;
   readonly errors: number;
 }
 
-async function measure(server: ServerProcess, seconds: number, connections: number): Promise<{ rps: number; cpuUs: number; errors: number }> {
+interface Measured {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly cpuMs: number;
+  readonly precise: boolean;
+  readonly errors: number;
+}
+
+async function measure(server: ServerProcess, requests: number, connections: number): Promise<Measured> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) {
     throw new Error(`the server on ${server.url} exited (code ${server.child.exitCode}, signal ${server.child.signalCode}): ${server.stderr()}`);
   }
-  const cpuBefore = cpuMs(server.pid);
-  const result = await autocannon({ url: server.url, connections, pipelining: 1, duration: seconds });
-  const cpuUs = ((cpuMs(server.pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
-  return { rps: result.requests.total / seconds, cpuUs, errors: result.errors + result.timeouts + result.non2xx };
+  const before = cpuSnapshot(server.pid);
+  const start = performance.now();
+  let last = start;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon({ url: server.url, connections, pipelining: 1, amount: requests, sampleInt: 100 }, (error: unknown, done: autocannon.Result) => {
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(done);
+    });
+    // autocannon notices the last response only at its next sample tick, so time the last response itself.
+    run.on("response", () => {
+      last = performance.now();
+    });
+  });
+  const cpu = cpuBetween(before, cpuSnapshot(server.pid));
+  return { requests: result.requests.total, seconds: (last - start) / 1000, cpuMs: cpu.ms, precise: cpu.precise, errors: result.errors + result.timeouts + result.non2xx };
 }
 
 /** Start one server per variant, warm each up (JIT tiers, connection pools, the first collections). */
-async function startVariants(runtime: Runtime, variants: readonly string[], connections: number): Promise<Map<string, ServerProcess>> {
+async function startVariants(runtime: Runtime, variants: readonly string[], options: OverheadOptions): Promise<Map<string, ServerProcess>> {
   const servers = new Map<string, ServerProcess>();
   try {
     for (const variant of variants) servers.set(variant, await startServer({ runtime, name: "hello", variant: variant === CONTROL ? "bare" : variant }));
-    for (const variant of variants) await measure(servers.get(variant) as ServerProcess, 1, connections);
+    for (const variant of variants) await measure(servers.get(variant) as ServerProcess, options.warmupRequests, options.connections);
     return servers;
   } catch (error) {
     await stopAll(servers);
@@ -94,22 +142,36 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   const rps = new Map<string, number[]>(variants.map((v) => [v, []]));
   const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
   const errors = new Map<string, number>(variants.map((v) => [v, 0]));
+  let coarse = 0;
   for (let round = 0; round < options.rounds; round += 1) {
     // Fresh processes every round: two identical servers can differ by several percent for the life of the
     // process (measured with the A/A control), so one process per variant would turn that into the figure.
-    const servers = await startVariants(runtime, variants, options.connections);
+    const servers = await startVariants(runtime, variants, options);
     try {
-      const order = round % 2 === 0 ? variants : [...variants].reverse();
-      for (const variant of order) {
-        const m = await measure(servers.get(variant) as ServerProcess, options.seconds, options.connections);
-        rps.get(variant)?.push(m.rps);
-        cpu.get(variant)?.push(m.cpuUs);
-        errors.set(variant, (errors.get(variant) ?? 0) + m.errors);
+      // Each variant's requests are split into slices taken in turns (forward, then backward, ...), so the load
+      // other processes put on the machine changes little between the slices of a pair.
+      const sums = new Map(variants.map((v) => [v, { requests: 0, seconds: 0, cpuMs: 0 }]));
+      for (let slice = 0; slice < options.slices; slice += 1) {
+        const order = (round + slice) % 2 === 0 ? variants : [...variants].reverse();
+        for (const variant of order) {
+          const m = await measure(servers.get(variant) as ServerProcess, Math.ceil(options.requests / options.slices), options.connections);
+          const sum = sums.get(variant) as { requests: number; seconds: number; cpuMs: number };
+          sum.requests += m.requests;
+          sum.seconds += m.seconds;
+          sum.cpuMs += m.cpuMs;
+          errors.set(variant, (errors.get(variant) ?? 0) + m.errors);
+          if (!m.precise) coarse += 1;
+        }
+      }
+      for (const [variant, sum] of sums) {
+        rps.get(variant)?.push(sum.requests / sum.seconds);
+        cpu.get(variant)?.push((sum.cpuMs * 1000) / Math.max(1, sum.requests));
       }
     } finally {
       await stopAll(servers);
     }
   }
+  if (coarse > 0) console.log(`note: ${runtime}: a server thread exited during ${coarse} measurement(s); those used the 10 ms /proc/<pid>/stat ticks.`);
   const bare = rps.get("bare") as number[];
   const bareCpu = cpu.get("bare") as number[];
   return variants.map((variant) => {
@@ -117,15 +179,21 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
     const goal = variant === "drain" ? GOALS[runtime] : undefined;
     const ratios = perRound.map((r, i) => r / (bare[i] as number));
     const ratioInterval = medianInterval(ratios);
+    const cpuPerRound = cpu.get(variant) as number[];
+    const cpuAdded = pairedCost(bareCpu, cpuPerRound);
+    const cpuCeiling = variant === "drain" ? CPU_CEILING : undefined;
     return {
       runtime,
       variant,
       perRound,
+      cpuPerRound,
       medianRps: median(perRound),
       ratio: median(ratios),
       ratioInterval,
-      cpuUsPerRequest: median(cpu.get(variant) as number[]),
-      cpuRatio: median((cpu.get(variant) as number[]).map((c, i) => (bareCpu[i] as number) / c)),
+      cpuUsPerRequest: median(cpuPerRound),
+      cpuAdded,
+      cpuCeiling,
+      cpuVerdict: cpuCeiling === undefined ? "" : costVerdict(cpuAdded.relativeInterval, cpuCeiling),
       goal,
       verdict: goal === undefined ? "" : overheadVerdict(ratioInterval, goal),
       errors: errors.get(variant) ?? 0,
@@ -133,14 +201,39 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   });
 }
 
-/** Run the overhead benchmark, print its table, write results/overhead.json. */
+const signed = (n: number, digits: number): string => `${n >= 0 ? "+" : "−"}${fmt(Math.abs(n), digits)}`;
+const span = (i: MedianInterval, digits: number, scale = 1): string => `${signed(i.low * scale, digits)} … ${signed(i.high * scale, digits)}`;
+
+/** Run the overhead benchmark, print its tables, write results/overhead.json. */
 export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise<VariantResult[]> {
   console.log(
     `\n## overhead: keep-alive hello world, autocannon ${options.connections} connections, pipelining 1, ` +
-      `${options.rounds} rounds x ${options.seconds} s per variant (client and servers share ${machine()["cores"]} cores)\n`,
+      `${options.rounds} rounds x ${fmt(options.requests)} requests per variant (in ${options.slices} alternating slices) after ${fmt(options.warmupRequests)} to warm up, ` +
+      `fresh processes every round (client and servers share ${machine()["cores"]} cores, load average ${loadLine()})\n`,
   );
   const results: VariantResult[] = [];
   for (const runtime of options.runtimes) results.push(...(await runRuntime(runtime, options)));
+  const others = results.filter((r) => r.variant !== "bare");
+  const cpuCoverage = Math.min(...others.map((r) => r.cpuAdded.relativeInterval.coverage));
+  const bareOf = (r: VariantResult): VariantResult => results.find((b) => b.runtime === r.runtime && b.variant === "bare") as VariantResult;
+  console.log(`server CPU per request (utime + stime of the server process ÷ requests it answered), paired with bare in each round:\n`);
+  console.log(
+    table(
+      ["runtime", "variant", "bare µs/req", "variant µs/req", "added µs/req", `${fmt(cpuCoverage * 100, 1)} % interval`, "added ÷ bare", "interval", "ceiling", ""],
+      others.map((r) => [
+        r.runtime,
+        r.variant,
+        fmt(bareOf(r).cpuUsPerRequest, 2),
+        fmt(r.cpuUsPerRequest, 2),
+        signed(r.cpuAdded.added, 2),
+        span(r.cpuAdded.addedInterval, 2),
+        `${signed(r.cpuAdded.relative * 100, 1)} %`,
+        `${span(r.cpuAdded.relativeInterval, 1, 100)} %`,
+        r.cpuCeiling === undefined ? "" : `<= ${fmt(r.cpuCeiling * 100, 0)} %`,
+        r.cpuVerdict,
+      ]),
+    ),
+  );
   const rows = results.map((r) => [
     r.runtime,
     r.variant,
@@ -149,20 +242,28 @@ export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS):
     r.variant === "bare" ? "" : `${fmt(r.ratioInterval.low, 3)} – ${fmt(r.ratioInterval.high, 3)}`,
     r.goal === undefined ? "" : `>= ${r.goal}`,
     r.verdict,
-    fmt(r.cpuUsPerRequest, 1),
-    r.variant === "bare" ? "1.000" : fmt(r.cpuRatio, 3),
     String(r.errors),
   ]);
-  const coverage = Math.min(...results.map((r) => r.ratioInterval.coverage));
-  const head = ["runtime", "variant", "req/s (median)", "ratio vs bare", `${fmt(coverage * 100, 1)} % interval`, "goal", "", "server CPU µs/req", "CPU ratio", "errors"];
-  console.log(table(head, rows));
+  const coverage = Math.min(...others.map((r) => r.ratioInterval.coverage));
+  console.log(`\nthroughput (the second figure; the load generator shares the cores, so it moves with the machine's load):\n`);
+  console.log(table(["runtime", "variant", "req/s (median)", "ratio vs bare", `${fmt(coverage * 100, 1)} % interval`, "goal", "", "errors"], rows));
   console.log(
-    "\nThe interval is where the median ratio lies with that confidence, from the spread of the per-round ratios. " +
-      "ok / MISSED: the whole interval is above / below the goal; unclear: the goal is inside it (more --rounds narrow it). " +
-      `${CONTROL} is a second bare server, the A/A control: its interval should contain 1.`,
+    "\nEach interval is where the median lies with that confidence, from the spread over the rounds. " +
+      "ok / MISSED: the whole interval is on the good / bad side of the goal; unclear: the goal is inside it (more --rounds narrow it). " +
+      `${CONTROL} is a second bare server, the A/A control: its intervals should contain 0 added and a ratio of 1.`,
   );
-  const biased = results.filter((r) => r.variant === CONTROL && (r.ratioInterval.low > 1 || r.ratioInterval.high < 1));
-  for (const r of biased) console.log(`warning: ${r.runtime}'s A/A control interval excludes 1, so something besides drain told identical servers apart in this run.`);
+  for (const r of others.filter((r) => r.variant === CONTROL)) {
+    if (r.ratioInterval.low > 1 || r.ratioInterval.high < 1) console.log(`warning: ${r.runtime}'s A/A control req/s interval excludes 1, so something besides drain told identical servers apart in this run.`);
+    if (r.cpuAdded.addedInterval.low > 0 || r.cpuAdded.addedInterval.high < 0) console.log(`warning: ${r.runtime}'s A/A control CPU interval excludes 0, so something besides drain told identical servers apart in this run.`);
+  }
+  for (const r of others.filter((r) => r.cpuCeiling !== undefined)) {
+    const width = r.cpuAdded.relativeInterval.high - r.cpuAdded.relativeInterval.low;
+    if (width > (r.cpuCeiling as number)) console.log(`note: ${r.runtime}'s CPU interval is ${fmt(width * 100, 1)} points wide, wider than the ${fmt((r.cpuCeiling as number) * 100, 0)} % ceiling: more --rounds or a quieter machine would narrow it.`);
+  }
   writeResults("overhead", { at: new Date().toISOString(), machine: machine(), versions: runtimeVersions(), options, results });
   return results;
+}
+
+function loadLine(): string {
+  return (machine()["loadavg"] as number[]).map((l) => fmt(l, 2)).join(" ");
 }

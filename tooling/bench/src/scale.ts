@@ -4,27 +4,33 @@
  * (the idle ones in a process of their own, see idle-holder.ts):
  * when each class was closed, whether every SSE stream got its last `retry:` frame and a clean end, whether every
  * WebSocket got 1001, and how long after the slowest in-flight response the process exited; at the server: RSS
- * growth per connection of each class. As a baseline for the idle figure, the runtime's own stop (`native`
- * instance) closing the same number of idle connections, with nothing else open.
+ * growth per connection of each class.
+ *
+ * Like with like, before that: the same number of idle connections and nothing else, closed by drain and by the
+ * runtime's own stop (`native` instance) in alternating fresh processes. Drain's time from the signal to the last
+ * FIN must stay within 1.2 × the runtime's, measured in the same run.
  */
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import WebSocket from "ws";
 import { holdIdle, type IdleClients } from "./idle-clients.ts";
 import { bodyEnds, openMany, rawGet, type RawConnection } from "./raw-client.ts";
 import { machine, writeResults } from "./results.ts";
 import { type Runtime, RUNTIMES, runtimeVersions } from "./runtimes.ts";
 import { rssBytes, startServer, stopServer } from "./server-process.ts";
-import { fmt, percentile, table, verdict } from "./table.ts";
+import { fmt, median, percentile, table, verdict } from "./table.ts";
 
 export interface ScaleOptions {
   readonly idle: number;
+  /** Runs of the idle-only comparison per side (drain and the runtime's own stop, alternating). */
+  readonly idleOnlyRuns: number;
   readonly sse: number;
   readonly ws: number;
   readonly inflight: number;
   readonly runtimes: readonly Runtime[];
 }
 
-export const SCALE_DEFAULTS: ScaleOptions = { idle: 10_000, sse: 2_000, ws: 2_000, inflight: 200, runtimes: RUNTIMES };
+export const SCALE_DEFAULTS: ScaleOptions = { idle: 10_000, idleOnlyRuns: 5, sse: 2_000, ws: 2_000, inflight: 200, runtimes: RUNTIMES };
 
 /**
  * notifyMs 0 and keepAliveGraceMs 0: this part measures how fast the mechanism closes things, not the waits a
@@ -36,15 +42,16 @@ const DRAIN_OPTIONS = { notifyMs: 0, keepAliveGraceMs: 0, timeoutMs: 20_000, wsC
 /** In-flight requests finish between these many ms after they were sent (spread evenly). */
 const SLOW_FROM_MS = 1_500;
 const SLOW_TO_MS = 2_500;
+/** Drain's last idle FIN, with only idle connections open, may take at most this × the runtime's own stop's. */
+export const IDLE_ONLY_CEILING = 1.2;
 
 export interface ScaleResult {
   readonly runtime: Runtime;
   readonly idleFinP50Ms: number;
   readonly idleFinP100Ms: number;
   readonly idleClosed: number;
-  /** The runtime's own stop closing the same number of idle connections (nothing else open). */
-  readonly nativeIdleFinP50Ms: number;
-  readonly nativeIdleFinP100Ms: number;
+  /** Idle connections only, closed by drain and by the runtime's own stop: the last FIN of each run (ms). */
+  readonly idleOnly: IdleOnlyResult;
   readonly sseDelivered: number;
   readonly sseEndP100Ms: number;
   readonly wsDelivered: number;
@@ -98,14 +105,28 @@ async function waitForInflight(url: string, count: number): Promise<void> {
 
 const sseDone = (text: string): boolean => text.endsWith("0\r\n\r\n");
 
-/** FIN times (ms after SIGTERM) of `count` idle keep-alive connections when the runtime's own stop closes them. */
-async function nativeIdleFins(runtime: Runtime, count: number): Promise<number[]> {
-  const server = await startServer({ runtime, name: "instance", variant: "native" });
+export interface IdleOnlyResult {
+  /** Per run, ms from SIGTERM to the last FIN (NaN when a connection got none), in run order. */
+  readonly drainP100Ms: number[];
+  readonly nativeP100Ms: number[];
+  /** Per run, the share of connections that got a FIN. */
+  readonly drainClosed: number[];
+  readonly nativeClosed: number[];
+  /** Per pair of runs, drain's last FIN ÷ the runtime's own stop's. */
+  readonly ratios: number[];
+  /** The median of `ratios`. */
+  readonly ratio: number;
+  readonly verdict: "ok" | "MISSED";
+}
+
+/** FIN times (ms after SIGTERM) of `count` idle keep-alive connections, nothing else open, when `variant` stops. */
+async function idleOnlyFins(runtime: Runtime, variant: "drain" | "native", count: number): Promise<{ fins: number[]; total: number }> {
+  const server = await startServer({ runtime, name: "instance", variant, drainOptions: DRAIN_OPTIONS, tickMs: TICK_MS });
   const idle = await holdIdle(server.port, count);
   try {
     const t0 = performance.now();
     server.child.kill("SIGTERM");
-    return (await idle.fins(t0)).fins;
+    return await idle.fins(t0);
   } finally {
     idle.kill();
     server.child.kill("SIGKILL");
@@ -113,8 +134,40 @@ async function nativeIdleFins(runtime: Runtime, count: number): Promise<number[]
   }
 }
 
+/**
+ * Drain and the runtime's own stop each close `count` idle connections `runs` times, in fresh processes, in the
+ * order native, drain, drain, native, ... so that a drift in the machine's load hits both sides alike.
+ */
+async function idleOnly(runtime: Runtime, count: number, runs: number): Promise<IdleOnlyResult> {
+  const last = (r: { fins: number[]; total: number }): number => (r.fins.length === r.total && r.total > 0 ? percentile(r.fins, 100) : Number.NaN);
+  const drain: { fins: number[]; total: number }[] = [];
+  const native: { fins: number[]; total: number }[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const order: ("drain" | "native")[] = run % 2 === 0 ? ["native", "drain"] : ["drain", "native"];
+    for (const variant of order) (variant === "drain" ? drain : native).push(await idleOnlyFins(runtime, variant, count));
+  }
+  const drainP100Ms = drain.map(last);
+  const nativeP100Ms = native.map(last);
+  const ratios = drainP100Ms.map((d, i) => d / (nativeP100Ms[i] as number));
+  const ratio = median(ratios);
+  return {
+    drainP100Ms,
+    nativeP100Ms,
+    drainClosed: drain.map((r) => r.fins.length / r.total),
+    nativeClosed: native.map((r) => r.fins.length / r.total),
+    ratios,
+    ratio,
+    verdict: idleOnlyVerdict(ratio, drain.every((r) => r.fins.length === r.total)),
+  };
+}
+
+/** Met when every idle connection got drain's FIN and the median ratio is within the ceiling (a NaN ratio misses). */
+export function idleOnlyVerdict(ratio: number, allClosed: boolean): "ok" | "MISSED" {
+  return allClosed && ratio <= IDLE_ONLY_CEILING ? "ok" : "MISSED";
+}
+
 async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<ScaleResult> {
-  const nativeFins = await nativeIdleFins(runtime, options.idle);
+  const idleOnlyResult = await idleOnly(runtime, options.idle, options.idleOnlyRuns);
   const server = await startServer({ runtime, name: "instance", variant: "drain", drainOptions: DRAIN_OPTIONS, tickMs: TICK_MS });
   const mb = (bytes: number): number => bytes / 1024 / 1024;
   let idle: IdleClients | undefined;
@@ -154,8 +207,7 @@ async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<Scal
       idleFinP50Ms: fins.length > 0 ? percentile(fins, 50) : Number.NaN,
       idleFinP100Ms: fins.length > 0 ? percentile(fins, 100) : Number.NaN,
       idleClosed: fins.length / idleFins.total,
-      nativeIdleFinP50Ms: nativeFins.length > 0 ? percentile(nativeFins, 50) : Number.NaN,
-      nativeIdleFinP100Ms: nativeFins.length > 0 ? percentile(nativeFins, 100) : Number.NaN,
+      idleOnly: idleOnlyResult,
       sseDelivered: sseOk.length / sse.length,
       sseEndP100Ms: sseEnds.length > 0 ? percentile(sseEnds, 100) : Number.NaN,
       wsDelivered: wsOk.length / ws.length,
@@ -192,8 +244,9 @@ function checkDescriptorLimit(needed: number): void {
 export async function runScale(options: ScaleOptions = SCALE_DEFAULTS): Promise<ScaleResult[]> {
   checkDescriptorLimit(options.idle + options.sse + options.ws + options.inflight + 100);
   console.log(
-    `\n## scale: ${fmt(options.idle)} idle keep-alive, ${fmt(options.sse)} SSE, ${fmt(options.ws)} WebSockets, ` +
-      `${options.inflight} in flight (${SLOW_FROM_MS}-${SLOW_TO_MS} ms) at SIGTERM; times from SIGTERM, at the client\n`,
+    `\n## scale: idle only, ${fmt(options.idle)} idle keep-alive connections closed by drain and by the runtime's own stop, ` +
+      `${options.idleOnlyRuns} alternating runs each; then mixed: ${fmt(options.idle)} idle keep-alive, ${fmt(options.sse)} SSE, ${fmt(options.ws)} WebSockets, ` +
+      `${options.inflight} in flight (${SLOW_FROM_MS}-${SLOW_TO_MS} ms) at SIGTERM; times from SIGTERM, at the client (load average ${loadavg().map((l) => fmt(l, 2)).join(" ")})\n`,
   );
   const results: ScaleResult[] = [];
   for (const runtime of options.runtimes) results.push(await runRuntime(runtime, options));
@@ -202,8 +255,11 @@ export async function runScale(options: ScaleOptions = SCALE_DEFAULTS): Promise<
     const add = (figure: string, measured: string, goal = "", met?: boolean): void => {
       rows.push([r.runtime, figure, measured, goal, verdict(met)]);
     };
-    add("idle closed (FIN), p50 / p100", `${ms(r.idleFinP50Ms)} / ${ms(r.idleFinP100Ms)} (${pct(r.idleClosed)})`, "<= 100 ms", r.idleClosed === 1 && r.idleFinP100Ms <= 100);
-    add("  baseline: runtime's own stop, idle only", `${ms(r.nativeIdleFinP50Ms)} / ${ms(r.nativeIdleFinP100Ms)}`);
+    const io = r.idleOnly;
+    add(`idle only, last FIN: drain (median of ${io.drainP100Ms.length})`, `${ms(median(io.drainP100Ms))} [${io.drainP100Ms.map((v) => fmt(v)).join(", ")}] (${pct(Math.min(...io.drainClosed))})`);
+    add(`idle only, last FIN: runtime's own stop`, `${ms(median(io.nativeP100Ms))} [${io.nativeP100Ms.map((v) => fmt(v)).join(", ")}]`);
+    add("idle only, drain ÷ own stop (median of pairs)", `${fmt(io.ratio, 2)} [${io.ratios.map((v) => fmt(v, 2)).join(", ")}]`, `<= ${IDLE_ONLY_CEILING}`, io.verdict === "ok");
+    add("mixed: idle closed (FIN), p50 / p100", `${ms(r.idleFinP50Ms)} / ${ms(r.idleFinP100Ms)} (${pct(r.idleClosed)})`, "<= 100 ms", r.idleClosed === 1 && r.idleFinP100Ms <= 100);
     add("SSE last frame + clean end", `${pct(r.sseDelivered)}, last at ${ms(r.sseEndP100Ms)}`, "100 %", r.sseDelivered === 1);
     add("WebSocket 1001", `${pct(r.wsDelivered)}, last at ${ms(r.wsCloseP100Ms)}`, "100 %", r.wsDelivered === 1);
     add("in flight completed", `${pct(r.inflightCompleted)}, slowest at ${ms(r.slowestResponseMs)}`, "100 %", r.inflightCompleted === 1);
