@@ -277,6 +277,20 @@ describe("what shutdown() would cut", () => {
     expect(server.shutdownCalls()).toBe(1);
   });
 
+  it("exits a clean drain only once shutdown() has settled: Deno takes a response before its bytes are on the socket", async () => {
+    const { fake, d, server, call } = setup();
+    const { info } = call("/now");
+    info.complete();
+    void d.shutdown();
+    await server.shutdownCalled;
+    const report = await d.stopped;
+    expect(report.clean).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.exits).toEqual([]);
+    server.settleShutdown();
+    expect(await fake.exited).toBe(0);
+  });
+
   it("at the deadline never calls shutdown() under an upload in flight: the exit ends it, and the report counts it forced", async () => {
     const { fake, d, server, call } = setup({ ...OPTIONS, timeoutMs: 300 });
     call("/never", h1("/never", { method: "POST", body: "x" }));

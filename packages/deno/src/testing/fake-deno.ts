@@ -66,6 +66,8 @@ export interface FakeServer {
   shutdownCalls(): number;
   /** Resolves when `shutdown()` is first called. */
   readonly shutdownCalled: Promise<void>;
+  /** Settle the promise `shutdown()` returned, as Deno does once every connection is closed. */
+  settleShutdown(): void;
 }
 
 /** A server whose `shutdown()` is counted; like Deno's, it never settles while requests are open. */
@@ -73,15 +75,17 @@ export function fakeServer(): FakeServer {
   let calls = 0;
   let onShutdown: () => void = () => {};
   const shutdownCalled = new Promise<void>((resolve) => (onShutdown = resolve));
+  let settleShutdown: () => void = () => {};
+  const settled = new Promise<void>((resolve) => (settleShutdown = resolve));
   const server: HttpServer = {
-    finished: new Promise<void>(() => {}),
+    finished: settled,
     shutdown() {
       calls += 1;
       onShutdown();
-      return new Promise<void>(() => {});
+      return settled;
     },
   };
-  return { server, shutdownCalls: () => calls, shutdownCalled };
+  return { server, shutdownCalls: () => calls, shutdownCalled, settleShutdown: () => settleShutdown() };
 }
 
 export interface FakeInfo {
