@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ALL_TARGETS, capabilityTable, GAP_KEYS, gapReasons } from "../src/capabilities.ts";
 import { CONFORMANCE_DIR } from "../src/harness.ts";
+import * as targets from "../src/targets.ts";
 import { bun, deno, honoBun, honoDeno, honoNode, honoNodeWs, node20Http } from "../src/targets.ts";
 
 const CASES_DIR = join(CONFORMANCE_DIR, "src", "cases");
@@ -66,6 +67,20 @@ describe("capabilities", () => {
     for (const target of ALL_TARGETS) {
       const speaksHttp2 = target.http2 || target.h2cOnHttp1Port === true;
       expect(speaksHttp2 !== (target.gaps.noHttp2 !== undefined), target.name).toBe(true);
+    }
+  });
+
+  it("lists every target a test file runs", () => {
+    const names = new Set(ALL_TARGETS.map((target) => target.name));
+    const testDir = join(CONFORMANCE_DIR, "test");
+    for (const file of readdirSync(testDir).filter((name) => name.endsWith(".test.ts") && name !== "capabilities.test.ts")) {
+      const imported = /import \{([^}]*)\} from "\.\.\/src\/targets\.ts"/.exec(readFileSync(join(testDir, file), "utf8"))?.[1] ?? "";
+      const used = imported.split(",").map((name) => name.trim()).filter((name) => name !== "");
+      expect(used.length, file).toBeGreaterThan(0);
+      for (const name of used) {
+        const target: unknown = (targets as Record<string, unknown>)[name];
+        expect(names.has((target as { name?: string } | undefined)?.name ?? ""), `${file}: ${name}`).toBe(true);
+      }
     }
   });
 
