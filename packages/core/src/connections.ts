@@ -1,7 +1,7 @@
-import { close, destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
+import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
+import { startGrace } from "./grace.ts";
 import { checkDrained } from "./phases.ts";
-import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, USED, type State } from "./state.ts";
-import { GRACE_EXPIRES } from "./timers.ts";
+import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, type State } from "./state.ts";
 import type { ClosedInput, Command, OpenInput, RequestInput, ResponseEndInput, StreamOpenInput, UpgradeInput } from "./types.ts";
 
 /** The connection lifecycle: never-used -> active <-> idle -> upgraded / closing -> closed (forgotten). */
@@ -26,11 +26,8 @@ export function onOpen(state: State, input: OpenInput, out: Command[]): void {
   state.entities.set(input.id, stored);
   // An HTTP/2 session that appears during the drain (its TLS handshake finished late) gets its GOAWAY at once.
   if (state.phase === "drain" && input.kind === "http2") goaway(state, input.id, stored, out);
-  if (state.phase === "drain" && input.kind === "http1" && state.options.capabilities.closeConnection) {
-    // Accepted just before the listener closed: its first request may be on its way, so it gets the grace too.
-    if (state.options.keepAliveGraceMs === 0) close(state, input.id, "never-used", out);
-    else state.timers.push({ at: state.now + state.options.keepAliveGraceMs, id: input.id, tag: GRACE_EXPIRES });
-  }
+  // Accepted just before the listener closed: its first request may be on its way, so it gets the grace too.
+  if (state.phase === "drain") startGrace(state, input.id, stored, "never-used", out);
 }
 
 export function onRequest(state: State, input: RequestInput, out: Command[]): void {
@@ -39,7 +36,6 @@ export function onRequest(state: State, input: RequestInput, out: Command[]): vo
   const shuttingDown = state.phase === "notify" || state.phase === "drain";
   if (shuttingDown) state.stats.requestsDuringShutdown++;
   entity.inflight++;
-  entity.flags |= USED;
   if (entity.state !== "closing") entity.state = "active";
   if (shuttingDown) markClosing(state, input.id, entity, out);
 }
@@ -63,14 +59,10 @@ export function onResponseEnd(state: State, input: ResponseEndInput, out: Comman
   entity.state = "idle";
   if (state.phase === "serving") return;
   entity.flags |= RESPONDED_DURING_SHUTDOWN;
-  if (state.phase !== "drain" || entity.kind !== "http1" || !state.options.capabilities.closeConnection) return;
-  if (state.options.keepAliveGraceMs === 0) {
-    close(state, input.id, "after-response", out);
-    checkDrained(state, state.now, out);
-  } else {
-    // The client may already be writing its next request: do not close under it; that request gets Connection: close.
-    state.timers.push({ at: state.now + state.options.keepAliveGraceMs, id: input.id, tag: GRACE_EXPIRES });
-  }
+  if (state.phase !== "drain") return;
+  // The client may already be writing its next request: do not close under it; that request gets Connection: close.
+  startGrace(state, input.id, entity, "after-response", out);
+  checkDrained(state, out);
 }
 
 export function onUpgrade(state: State, input: UpgradeInput): void {
@@ -86,7 +78,7 @@ export function onStreamOpen(state: State, input: StreamOpenInput, out: Command[
   state.entities.set(input.id, entity);
   if (isPastDrain(state)) destroy(state, input.id, entity, "immediate", out);
   // A stream that opens during the drain gets its goodbye at once: SSE a `retry:` and a clean end, never a 503.
-  else if (state.phase === "drain") sayGoodbye(state, input.id, entity, state.now, out);
+  else if (state.phase === "drain") sayGoodbye(state, input.id, entity, out);
 }
 
 export function onClosed(state: State, input: ClosedInput, out: Command[]): void {
@@ -97,5 +89,5 @@ export function onClosed(state: State, input: ClosedInput, out: Command[]): void
   if (byUs && state.phase !== "serving" && (entity.kind === "http1" || entity.kind === "http2" || entity.kind === "request")) {
     state.stats.closedAfterResponse++;
   }
-  checkDrained(state, state.now, out);
+  checkDrained(state, out);
 }

@@ -24,14 +24,14 @@ export function endSse(state: State, id: Id, entity: Entity, out: Command[]): vo
   // the moment the stream ends, so it is not closed inside the grace.
 }
 
-export function closeWebSocket(state: State, id: Id, entity: Entity, now: number, out: Command[]): void {
+export function closeWebSocket(state: State, id: Id, entity: Entity, out: Command[]): void {
   if (entity.flags & FAREWELL_SENT) return;
   entity.flags |= FAREWELL_SENT;
   entity.state = "closing";
   out.push({ type: "close-ws", id, code: 1001 });
   state.stats.wsClosed++;
   // A close timeout at or past the force deadline is the deadline's business (and its reason).
-  const at = now + state.options.wsCloseTimeoutMs;
+  const at = state.now + state.options.wsCloseTimeoutMs;
   if (at < state.forceAt) state.timers.push({ at, id, tag: WS_CLOSE_TIMEOUT });
 }
 
@@ -69,7 +69,7 @@ export function destroy(
 }
 
 /** The farewell for a long-lived entity (SSE or WebSocket), now. */
-export function sayGoodbye(state: State, id: Id, entity: Entity, now: number, out: Command[]): void {
+export function sayGoodbye(state: State, id: Id, entity: Entity, out: Command[]): void {
   if (entity.kind === "sse") endSse(state, id, entity, out);
-  else if (entity.kind === "ws") closeWebSocket(state, id, entity, now, out);
+  else if (entity.kind === "ws") closeWebSocket(state, id, entity, out);
 }

@@ -10,5 +10,6 @@ export { initial } from "./state.ts";
 export { step, stepInto } from "./step.ts";
 export { nextDeadline } from "./clock.ts";
 export { counts, phase } from "./counts.ts";
+export { hookReports, latestNow, mode, MODES, msToBudgetEnd, msToForce, reason, totals } from "./read.ts";
 export { checkDuration, DEFAULTS, resolveOptions } from "./options.ts";
 export { drainError, isDrainError, type DrainError, type DrainErrorCode } from "./errors.ts";

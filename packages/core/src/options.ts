@@ -25,13 +25,7 @@ const DURATIONS = [
 
 const KNOWN: readonly string[] = [...DURATIONS, "sseRetryMs", "capabilities"];
 
-const CAPABILITIES: readonly (keyof Capabilities)[] = [
-  "closeConnection",
-  "forceConnection",
-  "seesNeverUsed",
-  "goaway",
-  "connectionClose",
-];
+const CAPABILITIES: readonly (keyof Capabilities)[] = ["closeConnection", "forceConnection", "goaway", "connectionClose"];
 
 /** A day: longer than any sane shutdown budget, short enough to catch seconds passed as milliseconds ×1000. */
 const ABSURD_MS = 86_400_000;
@@ -119,7 +113,7 @@ function resolveCapabilities(value: unknown): Capabilities {
   if (value === null || typeof value !== "object") {
     throw drainError(
       "ERR_DRAIN_INVALID_CAPABILITIES",
-      "capabilities are required: the adapter must say what its runtime can do (closeConnection, forceConnection, seesNeverUsed, goaway, connectionClose).",
+      "capabilities are required: the adapter must say what its runtime can do (closeConnection, forceConnection, goaway, connectionClose).",
     );
   }
   const record = value as Record<string, unknown>;
@@ -128,14 +122,15 @@ function resolveCapabilities(value: unknown): Capabilities {
       throw drainError("ERR_DRAIN_INVALID_CAPABILITIES", `capabilities.${key} must be true or false, got ${describe(record[key])}.`);
     }
   }
-  if (record["reportsListenerClosed"] !== undefined && typeof record["reportsListenerClosed"] !== "boolean") {
-    throw drainError("ERR_DRAIN_INVALID_CAPABILITIES", `capabilities.reportsListenerClosed must be true, false or left out, got ${describe(record["reportsListenerClosed"])}.`);
+  for (const key of ["reportsListenerClosed", "seesNeverUsed"]) {
+    if (record[key] !== undefined && typeof record[key] !== "boolean") {
+      throw drainError("ERR_DRAIN_INVALID_CAPABILITIES", `capabilities.${key} must be true, false or left out, got ${describe(record[key])}.`);
+    }
   }
   return {
     reportsListenerClosed: record["reportsListenerClosed"] === true,
     closeConnection: record["closeConnection"] === true,
     forceConnection: record["forceConnection"] === true,
-    seesNeverUsed: record["seesNeverUsed"] === true,
     goaway: record["goaway"] === true,
     connectionClose: record["connectionClose"] === true,
   };

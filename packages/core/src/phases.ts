@@ -1,13 +1,18 @@
 import { buildReport } from "./report.ts";
 import { nextRandom } from "./random.ts";
-import { close, destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
+import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
+import { startGrace } from "./grace.ts";
 import type { State } from "./state.ts";
-import { GRACE_EXPIRES, LAMEDUCK_TURN } from "./timers.ts";
-import type { Command, HookReport, Id, Phase, ShutdownInput } from "./types.ts";
+import { LAMEDUCK_TURN } from "./timers.ts";
+import type { Command, HookDoneInput, HookReport, Id, Phase, ShutdownInput } from "./types.ts";
 
-/** Moving between phases. Each `enter*` runs the phase's entry actions; phases only ever move forward. */
+/**
+ * What each phase does on entry, and the moves that inputs cause. Which move happens when is tabled in `step.ts`;
+ * phases only ever move forward.
+ */
 
-function enter(state: State, phase: Phase, now: number, out: Command[]): void {
+function enter(state: State, phase: Phase, out: Command[]): void {
+  const now = state.now;
   state.phase = phase;
   state.phaseLog.push({ phase, at: now });
   out.push({ type: "phase", phase, at: now });
@@ -45,21 +50,21 @@ export function requestShutdown(state: State, input: ShutdownInput, out: Command
     // Keep back time for the hooks at the end of the budget, but never more than half of what the drain would get.
     const reserve = Math.max(0, Math.min(options.cleanupMs, hookTime, (timeoutMs - options.notifyMs) / 2));
     state.forceAt = state.budgetEnd - reserve;
-    if (input.mode === "immediate") return enterForce(state, now, "immediate", out);
-    if (options.notifyMs > 0) return enterNotify(state, now, out);
-    return enterDrain(state, now, out);
+    if (input.mode === "immediate") return enterForce(state, "immediate", out);
+    if (options.notifyMs > 0) return enterNotify(state, out);
+    return enterDrain(state, out);
   }
   if (state.phase === "notify" || state.phase === "drain") {
     state.escalated = true;
     state.mode = "immediate";
-    return enterForce(state, now, "immediate", out);
+    return enterForce(state, "immediate", out);
   }
   if (state.phase === "cleanup") {
     // The hooks were already given their chance; a second request means "stop waiting for them".
     state.escalated = true;
     state.mode = "immediate";
-    skipRemainingHooks(state, now);
-    return enterStopped(state, now, out);
+    skipRemainingHooks(state);
+    return enterStopped(state, out);
   }
 }
 
@@ -69,36 +74,31 @@ function budgetOf(input: ShutdownInput, configured: number): number {
   return typeof own === "number" && own >= 0 && Number.isFinite(own) ? own : configured;
 }
 
-function enterNotify(state: State, now: number, out: Command[]): void {
-  enter(state, "notify", now, out);
+function enterNotify(state: State, out: Command[]): void {
+  enter(state, "notify", out);
   // Hooks' reserve may bring the force deadline before the end of notify; the budget wins.
-  state.notifyUntil = Math.min(now + state.options.notifyMs, state.forceAt);
+  state.notifyUntil = Math.min(state.now + state.options.notifyMs, state.forceAt);
   for (const [id, entity] of state.entities) {
     if (entity.inflight > 0) markClosing(state, id, entity, out);
   }
 }
 
-export function enterDrain(state: State, now: number, out: Command[]): void {
-  enter(state, "drain", now, out);
+export function enterDrain(state: State, out: Command[]): void {
+  enter(state, "drain", out);
   // A runtime that cannot close one connection closes *every* idle one when it stops accepting, cutting clients
   // that are writing their next request. So there, every response first carries `Connection: close` for one
   // keep-alive grace, letting each busy connection go after its response; only then does the listener close.
-  state.listenerCloseAt = state.options.capabilities.closeConnection ? now : Math.min(now + state.options.keepAliveGraceMs, state.forceAt);
-  if (now >= state.listenerCloseAt) stopAccepting(state, out);
+  state.listenerCloseAt = state.options.capabilities.closeConnection ? state.now : Math.min(state.now + state.options.keepAliveGraceMs, state.forceAt);
+  if (state.now >= state.listenerCloseAt) stopAccepting(state, out);
   fireSignal(state, out);
-  state.progressAt = now + state.options.progressEveryMs;
-  const { capabilities, keepAliveGraceMs } = state.options;
+  state.progressAt = state.now + state.options.progressEveryMs;
   const lameduck = state.mode === "lameduck";
   const longLived: Id[] = [];
   for (const [id, entity] of state.entities) {
     switch (entity.kind) {
       case "http1":
         if (entity.state === "never-used" || entity.state === "idle") {
-          // A connection that opened or finished a response within the grace may have a request on its way
-          // (its first one, for a fresh connection): it is closed when the grace ends, not under the client.
-          if (!capabilities.closeConnection) break;
-          if (now - entity.last >= keepAliveGraceMs) close(state, id, entity.state === "idle" ? "idle" : "never-used", out);
-          else state.timers.push({ at: entity.last + keepAliveGraceMs, id, tag: GRACE_EXPIRES });
+          startGrace(state, id, entity, entity.state === "idle" ? "idle" : "never-used", out);
         } else if (entity.state === "active") {
           markClosing(state, id, entity, out);
         }
@@ -112,27 +112,27 @@ export function enterDrain(state: State, now: number, out: Command[]): void {
       case "sse":
       case "ws":
         if (lameduck) longLived.push(id);
-        else sayGoodbye(state, id, entity, now, out);
+        else sayGoodbye(state, id, entity, out);
         break;
     }
   }
-  if (longLived.length > 0) spreadGoodbyes(state, longLived, now);
-  checkDrained(state, now, out);
+  if (longLived.length > 0) spreadGoodbyes(state, longLived);
+  checkDrained(state, out);
 }
 
 /** Lame duck: one goodbye per slot of an even split of the window, jittered inside its slot. */
-function spreadGoodbyes(state: State, ids: readonly Id[], now: number): void {
-  const window = Math.max(0, Math.min(state.options.lameduckWindowMs, (state.forceAt - now) / 2));
+function spreadGoodbyes(state: State, ids: readonly Id[]): void {
+  const window = Math.max(0, Math.min(state.options.lameduckWindowMs, (state.forceAt - state.now) / 2));
   const n = ids.length;
   for (let i = 0; i < n; i++) {
-    const at = now + Math.floor((window * (i + nextRandom(state))) / n);
+    const at = state.now + Math.floor((window * (i + nextRandom(state))) / n);
     state.timers.push({ at, id: ids[i] as Id, tag: LAMEDUCK_TURN });
   }
 }
 
 /** Force whatever remains, then clean up. */
-export function enterForce(state: State, now: number, why: "deadline" | "immediate", out: Command[]): void {
-  enter(state, "force", now, out);
+export function enterForce(state: State, why: "deadline" | "immediate", out: Command[]): void {
+  enter(state, "force", out);
   stopAccepting(state, out);
   fireSignal(state, out);
   const { forceConnection } = state.options.capabilities;
@@ -147,53 +147,65 @@ export function enterForce(state: State, now: number, why: "deadline" | "immedia
   }
   state.entities.clear();
   state.timers.clear();
-  enterCleanup(state, now, out);
+  enterCleanup(state, out);
 }
 
 /** The drain is over when nothing tracked is left. */
-export function checkDrained(state: State, now: number, out: Command[]): void {
-  if (state.phase === "drain" && state.entities.size === 0 && state.listenerClosed) enterCleanup(state, now, out);
+export function checkDrained(state: State, out: Command[]): void {
+  if (state.phase === "drain" && state.entities.size === 0 && state.listenerClosed) enterCleanup(state, out);
 }
 
-function enterCleanup(state: State, now: number, out: Command[]): void {
-  enter(state, "cleanup", now, out);
+function enterCleanup(state: State, out: Command[]): void {
+  enter(state, "cleanup", out);
   state.timers.clear();
   state.hookIndex = -1;
-  startNextHook(state, now, out);
+  startNextHook(state, out);
 }
 
 /** Run the next hook with what is left of the budget; hooks that find none left are skipped. */
-export function startNextHook(state: State, now: number, out: Command[]): void {
+export function startNextHook(state: State, out: Command[]): void {
   for (state.hookIndex++; state.hookIndex < state.hooks.length; state.hookIndex++) {
     const hook = state.hooks[state.hookIndex];
     if (hook === undefined) continue;
-    const left = state.budgetEnd - now;
+    const left = state.budgetEnd - state.now;
     if (left <= 0) {
       state.hookReports.push({ name: hook.name, result: "skipped", durationMs: 0 });
       continue;
     }
     const timeoutMs = Math.min(hook.timeoutMs, left);
-    state.hookStartedAt = now;
-    state.hookDeadline = now + timeoutMs;
+    state.hookStartedAt = state.now;
+    state.hookDeadline = state.now + timeoutMs;
     out.push({ type: "run-hook", name: hook.name, timeoutMs });
     return;
   }
-  enterStopped(state, now, out);
+  enterStopped(state, out);
 }
 
 /** The running hook is done (or timed out): record it and go on. */
-export function finishHook(state: State, now: number, result: HookReport["result"], error: string | undefined, out: Command[]): void {
+export function finishHook(state: State, result: HookReport["result"], error: string | undefined, out: Command[]): void {
   const hook = state.hooks[state.hookIndex];
   if (hook === undefined) return;
-  const report: HookReport = { name: hook.name, result, durationMs: now - state.hookStartedAt };
+  const report: HookReport = { name: hook.name, result, durationMs: state.now - state.hookStartedAt };
   state.hookReports.push(error === undefined ? report : { ...report, error });
-  startNextHook(state, now, out);
+  startNextHook(state, out);
 }
 
-function skipRemainingHooks(state: State, now: number): void {
+/** A hook settled: only the running one's news counts (a late one from a hook given up on is ignored). */
+export function hookDone(state: State, input: HookDoneInput, out: Command[]): void {
+  const running = state.phase === "cleanup" ? state.hooks[state.hookIndex] : undefined;
+  if (running !== undefined && running.name === input.name) finishHook(state, input.error === undefined ? "ok" : "error", input.error, out);
+}
+
+/** The runtime reports its listener really closed: no connection can turn up any more. */
+export function listenerClosed(state: State, out: Command[]): void {
+  state.listenerClosed = true;
+  checkDrained(state, out);
+}
+
+function skipRemainingHooks(state: State): void {
   const running = state.hooks[state.hookIndex];
   if (running !== undefined) {
-    state.hookReports.push({ name: running.name, result: "skipped", durationMs: now - state.hookStartedAt, error: "a second shutdown request stopped waiting for it" });
+    state.hookReports.push({ name: running.name, result: "skipped", durationMs: state.now - state.hookStartedAt, error: "a second shutdown request stopped waiting for it" });
   }
   for (let i = state.hookIndex + 1; i < state.hooks.length; i++) {
     const hook = state.hooks[i];
@@ -202,7 +214,7 @@ function skipRemainingHooks(state: State, now: number): void {
   state.hookIndex = state.hooks.length;
 }
 
-function enterStopped(state: State, now: number, out: Command[]): void {
-  enter(state, "stopped", now, out);
-  out.push({ type: "stopped", report: buildReport(state, now) });
+function enterStopped(state: State, out: Command[]): void {
+  enter(state, "stopped", out);
+  out.push({ type: "stopped", report: buildReport(state) });
 }

@@ -299,7 +299,7 @@ describe("properties over random event sequences", () => {
         options.filter(
           (o) =>
             o.capabilities.closeConnection &&
-            o.capabilities.seesNeverUsed &&
+            o.capabilities.seesNeverUsed === true &&
             (o.timeoutMs ?? 0) - (o.notifyMs ?? 0) > (o.keepAliveGraceMs ?? 0),
         ),
         fc.array(fc.tuple(fc.boolean(), dt), { maxLength: 40 }),

@@ -2,7 +2,8 @@ import type { State } from "./state.ts";
 import type { PhaseReport, Report } from "./types.ts";
 
 /** The final report, built from the counters bumped next to each command. */
-export function buildReport(state: State, now: number): Report {
+export function buildReport(state: State): Report {
+  const now = state.now;
   const { stats } = state;
   const phases: PhaseReport[] = state.phaseLog.map((entry, i) => {
     const next = state.phaseLog[i + 1];

@@ -4,8 +4,6 @@ import type { ConnState, HookReport, HookSpec, Id, Kind, Mode, Options, Phase, R
 
 /** `mark-closing` was sent: the adapter puts `Connection: close` on this connection's responses. */
 export const MARKED = 1;
-/** The connection served a request at least once. */
-export const USED = 2;
 /** Its last response ended during the shutdown, so a close at grace expiry counts as "after its response". */
 export const RESPONDED_DURING_SHUTDOWN = 8;
 /** The protocol-level goodbye was sent: `goaway`, `end-sse` or `close-ws`. */
@@ -124,9 +122,4 @@ export function initial(options: Options): State {
       requestsDuringShutdown: 0,
     },
   };
-}
-
-/** True once a shutdown was requested. */
-export function isShuttingDown(state: State): boolean {
-  return state.phase !== "serving";
 }

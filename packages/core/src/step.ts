@@ -1,8 +1,43 @@
-import { advance } from "./clock.ts";
+import { dropStaleTimers, fireDueTimers, reportProgress } from "./clock.ts";
 import { onClosed, onOpen, onRequest, onResponseEnd, onStreamOpen, onUpgrade } from "./connections.ts";
-import { checkDrained, finishHook, requestShutdown } from "./phases.ts";
+import { checkDrained, enterDrain, enterForce, finishHook, hookDone, listenerClosed, requestShutdown, stopAccepting } from "./phases.ts";
 import type { State } from "./state.ts";
 import type { Command, Input } from "./types.ts";
+
+/*
+ * The machine's transitions, in one place (in the spirit of h11's `_state.py`). Phases only move forward:
+ *
+ * | from          | to      | on                                                               | where                |
+ * | ------------- | ------- | ---------------------------------------------------------------- | -------------------- |
+ * | serving       | notify  | `shutdown` (graceful, lameduck) with `notifyMs` > 0              | phases `requestShutdown` |
+ * | serving       | drain   | `shutdown` (graceful, lameduck) with `notifyMs` = 0              | phases `requestShutdown` |
+ * | serving       | force   | `shutdown` immediate                                             | phases `requestShutdown` |
+ * | notify        | drain   | time reaches `notifyUntil`                                       | `advance` below      |
+ * | notify, drain | force   | a second `shutdown`                                              | phases `requestShutdown` |
+ * | drain         | force   | time reaches `forceAt`                                           | `advance` below      |
+ * | drain         | cleanup | nothing tracked is left and the listener is closed               | phases `checkDrained` |
+ * | force         | cleanup | at once, once what is left is destroyed or left to the runtime   | phases `enterForce`  |
+ * | cleanup       | stopped | the last hook is done, timed out or skipped; or a second `shutdown` | phases `startNextHook`, `requestShutdown` |
+ *
+ * What each input does, by phase and connection kind (h1 = `http1`, h2 = `http2`, req = `request`):
+ *
+ * | input           | serving                | notify                        | drain                                              | force, cleanup, stopped |
+ * | --------------- | ---------------------- | ----------------------------- | -------------------------------------------------- | ----------------------- |
+ * | open            | track, never-used      | track                         | track; h1 starts its grace, h2 gets GOAWAY         | destroy when it can     |
+ * | request         | active                 | active, mark-closing          | active, mark-closing                               | (forgotten)             |
+ * | response-end    | idle                   | idle                          | idle; h1 starts its grace                          | (forgotten)             |
+ * | upgrade         | upgraded               | upgraded                      | upgraded                                           | (forgotten)             |
+ * | stream-open     | track sse / ws         | track                         | goodbye at once (sse `retry:`, ws 1001)            | destroy                 |
+ * | closed          | forget                 | forget                        | forget; may end the drain                          | forget                  |
+ * | shutdown        | start (see above)      | force                         | force                                              | cleanup: stop; else —   |
+ * | hook-done       | —                      | —                             | —                                                  | cleanup: next hook      |
+ * | listener-closed | noted                  | noted                         | noted; may end the drain                           | noted                   |
+ * | tick            | —                      | time only (`advance`)         | time only (`advance`)                              | time only (`advance`)   |
+ *
+ * The drain's first step, by kind (phases `enterDrain`): h1 idle or never-used starts its grace (grace.ts), h1
+ * active gets mark-closing, h2 gets GOAWAY, req in flight gets mark-closing, sse and ws get their goodbye (spread
+ * over a window in lame-duck mode). The per-entity effects (goodbyes, closes, counts) are in farewell.ts.
+ */
 
 const NOTHING: readonly Command[] = Object.freeze([]);
 
@@ -59,19 +94,31 @@ export function stepInto(state: State, input: Input, out: Command[]): void {
     case "shutdown":
       requestShutdown(state, input, out);
       break;
-    case "hook-done": {
-      const running = state.phase === "cleanup" ? state.hooks[state.hookIndex] : undefined;
-      if (running !== undefined && running.name === input.name) {
-        finishHook(state, state.now, input.error === undefined ? "ok" : "error", input.error, out);
-      }
+    case "hook-done":
+      hookDone(state, input, out);
       break;
-    }
     case "listener-closed":
-      state.listenerClosed = true;
-      checkDrained(state, state.now, out);
+      listenerClosed(state, out);
       break;
     case "tick":
       break;
   }
   if (state.phase !== "serving" && state.phase !== "stopped") advance(state, out);
+}
+
+/** Everything that happens because time passed. Runs after every input, so a late tick loses nothing. */
+function advance(state: State, out: Command[]): void {
+  const now = state.now;
+  if (state.phase === "notify" && now >= state.notifyUntil) enterDrain(state, out);
+  if (state.phase === "drain" && !state.stoppedAccepting && now >= state.listenerCloseAt) {
+    stopAccepting(state, out);
+    checkDrained(state, out);
+  }
+  if (state.phase === "drain") fireDueTimers(state, out);
+  if (state.phase === "drain" && now >= state.forceAt) enterForce(state, "deadline", out);
+  if (state.phase === "drain" && now >= state.progressAt) reportProgress(state, out);
+  if (state.phase === "cleanup" && state.hookIndex < state.hooks.length && now >= state.hookDeadline) {
+    finishHook(state, "timeout", undefined, out);
+  }
+  dropStaleTimers(state);
 }

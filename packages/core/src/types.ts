@@ -32,8 +32,11 @@ export interface Capabilities {
   readonly closeConnection: boolean;
   /** Destroy one particular connection at once (Node: yes; Bun, Deno: only everything at once). */
   readonly forceConnection: boolean;
-  /** Connections are seen from accept, before any request (Node: yes; Bun, Deno: no). */
-  readonly seesNeverUsed: boolean;
+  /**
+   * Connections are seen from accept, before any request (Node: yes; Bun, Deno: no). Describes the adapter's
+   * tracking only: the machine does not read it, so it may be left out.
+   */
+  readonly seesNeverUsed?: boolean;
   /** HTTP/2 sessions can be sent GOAWAY and closed after their streams (Node: yes). */
   readonly goaway: boolean;
   /** A `Connection: close` header can be put on a response that has not started (all three). */
