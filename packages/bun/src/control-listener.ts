@@ -2,7 +2,7 @@ import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } fr
 import { createServer } from "node:http";
 import { connect } from "node:net";
 import process from "node:process";
-import { isNodeAddrInUse, nodeStaleSocketOps, serveHttpControl, type ControlEndpoint, type ControlHandler, type ControlListener, type ControlListenerEvents } from "@drain/engine";
+import { isNodeAddrInUse, nodeStaleSocketOps, serveHttpControl, type ControlEndpoint, type ControlHandler, type ControlListener, type ControlListenerEvents } from "@drain/engine/control";
 
 /**
  * The control endpoint's listener on Bun: a `node:http` server of its own (its connections are not the drained

@@ -1,4 +1,4 @@
-import { drainError, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
+import { drainError, MODES, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
 import { resolveControlOptions } from "./control/options.ts";
 import type { ControlSettings } from "./control/types.ts";
 import type { DrainOptions, ExitPolicy, Logger, SignalName } from "./types.ts";
@@ -6,8 +6,6 @@ import type { DrainOptions, ExitPolicy, Logger, SignalName } from "./types.ts";
 /** The engine's own option keys; the rest belong to the core and are checked there. */
 const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control"] as const;
 const SIGNALS: readonly SignalName[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
-/** Every shutdown mode, for the checks of options, `shutdown()` and the control endpoint. */
-export const MODES: readonly Mode[] = ["graceful", "lameduck", "immediate"];
 
 /** Under Kubernetes the endpoints controller needs a few seconds to stop routing to a terminating pod. */
 const KUBERNETES_NOTIFY_MS = 5_000;

@@ -1,51 +1,29 @@
-import {
-  checkDuration,
-  counts as countsOf,
-  drainError,
-  initial,
-  nextDeadline,
-  stepInto,
-  type Command,
-  type Id,
-  type Input,
-  type Mode,
-  type Report,
-} from "@drain/core";
-import { attachControl, type AttachedControl } from "./control/attach.ts";
-import { SupervisorNotifier } from "./control/systemd-notify.ts";
+import { checkDuration, counts, drainError, initial, MODES, msToBudgetEnd, msToForce, phase, reason, type Id, type Mode, type Report } from "@drain/core";
+import { realClock, type EngineClock } from "./clock.ts";
+import { attachControl } from "./control/attach.ts";
+import { createEffects } from "./effects.ts";
 import { Emitter } from "./emitter.ts";
-import { MODES, resolveEngineOptions } from "./engine-options.ts";
+import { resolveEngineOptions, type EngineSettings } from "./engine-options.ts";
+import { createExit } from "./exit.ts";
+import { createFeedLoop } from "./feed-loop.ts";
 import { HookRegistry } from "./hooks.ts";
-import { phaseLine, progressLine, summaryLine } from "./log-lines.ts";
 import { livenessResponse, readinessResponse } from "./probes.ts";
+import { listenToSignals } from "./signals.ts";
 import { SseRegistry } from "./sse.ts";
-import type { DrainOptions, Engine, EngineEvents, RuntimeBinding, SignalName, Tracker } from "./types.ts";
+import { SupervisorNotifier } from "./systemd-notify.ts";
+import { createTracker } from "./tracker.ts";
+import type { DrainOptions, Engine, EngineEvents, RuntimeBinding } from "./types.ts";
 import { WebSocketRegistry } from "./websockets.ts";
 
-/** Clock and timer seams, for tests that drive time themselves. Production uses `performance.now` and `setTimeout`. */
-export interface EngineClock {
-  now(): number;
-  setTimer(callback: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
+export type { EngineClock } from "./clock.ts";
 
-const realClock: EngineClock = {
-  now: () => performance.now(),
-  setTimer: (callback, ms) => setTimeout(callback, ms),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-/**
- * How close two deliveries of the same signal are taken as one: a forwarded copy arrives within milliseconds, a person
- * pressing Ctrl-C again takes far longer.
- */
-const DUPLICATE_SIGNAL_MS = 100;
-
-type InputWithoutNow = Input extends infer I ? (I extends Input ? Omit<I, "now"> : never) : never;
+type ShutdownRequest = { readonly mode?: Mode; readonly reason?: string; readonly timeoutMs?: number };
 
 /**
  * Run the core for one server. Adapters call this with their runtime binding; applications use the adapter's
- * `drain(...)`, which returns this engine with runtime extras.
+ * `drain(...)`, which returns this engine with runtime extras. Composes the engine's parts: the feed loop and its
+ * timer (feed-loop.ts), the effects of the core's commands and the hooks (effects.ts), the exit (exit.ts), the
+ * signals (signals.ts), the adapter's tracker (tracker.ts) and the control endpoint (control/attach.ts).
  *
  * @example
  * ```ts
@@ -55,13 +33,7 @@ type InputWithoutNow = Input extends infer I ? (I extends Input ? Omit<I, "now">
  * ```
  */
 export function createEngine(options: DrainOptions, binding: RuntimeBinding, clock: EngineClock = realClock): Engine {
-  if (binding === null || typeof binding !== "object" || typeof binding.execute !== "function") {
-    throw drainError("ERR_DRAIN_INVALID_OPTION", "createEngine needs a runtime binding; use the adapter for your runtime (@drain/node, @drain/bun or @drain/deno).");
-  }
-  const settings = resolveEngineOptions(options, binding.capabilities);
-  if (settings.control !== undefined && typeof binding.serveControl !== "function") {
-    throw drainError("ERR_DRAIN_INVALID_OPTION", `the ${binding.runtime} adapter has no control endpoint; leave out the control option or use @drain/node, @drain/bun or @drain/deno.`);
-  }
+  const settings = checkBinding(options, binding);
   const state = initial(settings.core);
   const log = settings.logger;
   const emitter = new Emitter<EngineEvents>((error) => reportError(error, "event listener"));
@@ -69,252 +41,63 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const shutdownController = new AbortController();
   const requestIds = new WeakMap<object, Id>();
   let nextId = 1;
-  let disposed = false;
-  let timer: unknown;
-  let timerAt: number | undefined;
-  let hookReportsSeen = 0;
-  let runningHook: AbortController | undefined;
-  let finalReport: Report | undefined;
-  const queue: Input[] = [];
-  const commands: Command[] = [];
-  let feeding = false;
-
-  let resolveStopped: (report: Report) => void = () => {};
-  const stopped = new Promise<Report>((resolve) => {
-    resolveStopped = resolve;
-  });
+  const allocate = (): Id => nextId++;
 
   function reportError(error: unknown, context: string): void {
     if (log) log.error(`drain: ${context} failed: ${error instanceof Error ? error.message : String(error)}`);
     if (context !== "event listener") emitter.emit("error", { error, context });
   }
+  const toDeadline = (): number | undefined => msToForce(state, clock.now());
+  const toBudgetEnd = (): number | undefined => msToBudgetEnd(state, clock.now());
 
+  const loop = createFeedLoop(state, clock, (command) => effects.run(command), () => effects.emitHookReports());
   const sse = new SseRegistry({
-    allocate: () => nextId++,
-    opened: (id, conn) => feed(conn === undefined ? { type: "stream-open", id, kind: "sse" } : { type: "stream-open", id, kind: "sse", conn }),
-    closed: (id) => feed({ type: "closed", id }),
+    allocate,
+    opened: (id, conn) => loop.feed(conn === undefined ? { type: "stream-open", id, kind: "sse" } : { type: "stream-open", id, kind: "sse", conn }),
+    closed: (id) => loop.feed({ type: "closed", id }),
     connectionOf: (request) => (request === undefined ? undefined : requestIds.get(request)),
-    reason: () => state.reason,
+    reason: () => reason(state),
     error: reportError,
   });
   const websockets = new WebSocketRegistry(reportError);
-  const supervisor = new SupervisorNotifier(
-    settings.notifySocket,
-    binding.notifySupervisor?.bind(binding),
-    () => msToBudgetEnd() ?? 0,
-    (error) => reportError(error, "notifying systemd"),
+  const supervisor = new SupervisorNotifier(settings.notifySocket, binding.notifySupervisor?.bind(binding), () => toBudgetEnd() ?? 0, (error) =>
+    reportError(error, "notifying systemd"),
   );
+  const exit = createExit({
+    binding,
+    exit: settings.exit,
+    emitter,
+    log,
+    emitHookReports: () => effects.emitHookReports(),
+    stopListeningToSignals: () => stopListeningToSignals(),
+    closeControl: () => (control.started ? control.close() : undefined),
+    reportError,
+  });
+  const effects = createEffects({
+    state, binding, clock, emitter, log, supervisor, sse, websockets, hooks, shutdownController, reportError,
+    feed: loop.feed,
+    finish: (report) => void exit.finish(report),
+  });
 
-  /**
-   * Feed one input. Commands can cause inputs (ending a stream closes it): those queue up and run in order.
-   * Runs twice per request, so it stays lean: the input is stamped with `now` in place (every caller passes a
-   * fresh literal), because copying it with `{ ...input, now }` costs about a microsecond on Node 20 (measured).
-   * The per-request literals carry a `now: 0` placeholder, so the stamp is a plain store rather than a new property.
-   */
-  function feed(input: InputWithoutNow | Input): void {
-    if (disposed) return;
-    const timed = input as Input;
-    // While serving, nothing reads a request's time (a response end's is read, for the keep-alive grace), and a
-    // clock read costs 50-65 ns on the machines measured: a request then takes the core's latest time instead.
-    (timed as { now: number }).now = timed.type === "request" && state.phase === "serving" ? state.now : clock.now();
-    if (feeding) {
-      queue.push(timed);
-      return;
-    }
-    feeding = true;
-    try {
-      let next: Input | undefined = timed;
-      while (next !== undefined) {
-        // One reused array: a command only ever queues further inputs (see above), so nothing steps while it is
-        // read; emptied before each step (when needed: setting the length is a runtime call) so a command that
-        // threw leaves nothing behind for the next feed.
-        if (commands.length !== 0) commands.length = 0;
-        stepInto(state, next, commands);
-        for (let i = 0; i < commands.length; i++) run(commands[i] as Command);
-        if (hookReportsSeen < state.hookReports.length) emitHookReports();
-        next = queue.length === 0 ? undefined : queue.shift();
-      }
-    } finally {
-      feeding = false;
-    }
-    rearm();
-  }
-
-  function rearm(): void {
-    const at = state.phase === "stopped" || disposed ? undefined : nextDeadline(state);
-    if (at === timerAt) return;
-    if (timer !== undefined) clock.clearTimer(timer);
-    timer = undefined;
-    timerAt = at;
-    if (at === undefined) return;
-    timer = clock.setTimer(() => {
-      timer = undefined;
-      timerAt = undefined;
-      feed({ type: "tick" });
-    }, Math.max(0, Math.ceil(at - clock.now())));
-  }
-
-  function execute(command: Parameters<RuntimeBinding["execute"]>[0]): void {
-    try {
-      binding.execute(command);
-    } catch (error) {
-      reportError(error, `${binding.runtime} ${command.type}`);
-    }
-  }
-
-  function run(command: Command): void {
-    switch (command.type) {
-      case "phase": {
-        emitter.emit("phase", { phase: command.phase, at: command.at });
-        supervisor.phase(command.phase);
-        const line = phaseLine(command.phase, state.reason, msToDeadline());
-        if (log && line !== undefined) log.info(line);
-        return;
-      }
-      case "abort-signal":
-        shutdownController.abort(new DOMException(`server shutting down: ${command.reason}`, "AbortError"));
-        return;
-      case "end-sse":
-        sse.end(command.id, command.retryMs);
-        return;
-      case "close-ws":
-        websockets.close(command.id);
-        return;
-      case "destroy":
-        emitter.emit("forced", { id: command.id, kind: "connection", why: command.why });
-        // SSE and WebSockets are the engine's; everything else is the adapter's.
-        if (sse.has(command.id)) sse.destroy(command.id);
-        else if (websockets.has(command.id)) websockets.destroy(command.id);
-        else execute(command);
-        return;
-      case "force-remaining":
-        emitter.emit("forced", { kind: "remaining", why: `${command.count} left at the deadline` });
-        execute(command);
-        return;
-      case "stop-accepting":
-        execute(command);
-        if (binding.capabilities.reportsListenerClosed !== true) emitter.emit("listener-closed", { at: clock.now() });
-        return;
-      case "mark-closing":
-      case "close":
-      case "goaway":
-        execute(command);
-        return;
-      case "run-hook":
-        runHook(command.name, command.timeoutMs);
-        return;
-      case "progress":
-        emitter.emit("progress", { counts: command.counts, msToDeadline: command.msToDeadline });
-        supervisor.progress();
-        if (log) log.info(progressLine(command.counts, command.msToDeadline));
-        return;
-      case "stopped":
-        runningHook?.abort();
-        void finish(command.report);
-        return;
-    }
-  }
-
-  function runHook(name: string, timeoutMs: number): void {
-    // The previous hook, if it hangs, is told through its signal that nobody waits for it any more.
-    runningHook?.abort();
-    const controller = new AbortController();
-    runningHook = controller;
-    void hooks.run(name, controller.signal, timeoutMs).then((error) => {
-      if (runningHook !== controller) return;
-      feed(error === undefined ? { type: "hook-done", name } : { type: "hook-done", name, error });
-    });
-  }
-
-  function emitHookReports(): void {
-    while (hookReportsSeen < state.hookReports.length) {
-      const report = state.hookReports[hookReportsSeen++];
-      if (report === undefined) continue;
-      emitter.emit("hook", report);
-      if (log && report.result !== "ok") log.warn(`drain: cleanup hook "${report.name}" ${report.result}${report.error ? `: ${report.error}` : ""}`);
-    }
-  }
-
-  async function finish(report: Report): Promise<void> {
-    emitHookReports();
-    finalReport = report;
-    emitter.emit("report", report);
-    if (log) (report.clean ? log.info : log.warn)(summaryLine(report));
-    stopListeningToSignals();
-    resolveStopped(report);
-    try {
-      await binding.finish?.(report);
-    } catch (error) {
-      reportError(error, `${binding.runtime} finish`);
-    }
-    // Last of all: the control listener, once the report line of every POST /shutdown has been written.
-    if (control.started) await control.close();
-    if (settings.exit !== false) {
-      const code = report.clean ? settings.exit.clean : settings.exit.forced;
-      // Let code awaiting the report run first.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      binding.exit(code);
-    }
-  }
-
-  function msToDeadline(): number | undefined {
-    return state.phase === "notify" || state.phase === "drain" ? state.forceAt - clock.now() : undefined;
-  }
-  /** What is left of the whole budget, cleanup hooks included; `undefined` while serving and once stopped. */
-  function msToBudgetEnd(): number | undefined {
-    return state.phase === "serving" || state.phase === "stopped" ? undefined : state.budgetEnd - clock.now();
-  }
-
-
-  function shutdown(request: { readonly mode?: Mode; readonly reason?: string; readonly timeoutMs?: number } = {}): Promise<Report> {
+  function shutdown(request: ShutdownRequest = {}): Promise<Report> {
     const mode = request.mode ?? settings.mode;
-    if (!MODES.includes(mode)) {
-      return Promise.reject(drainError("ERR_DRAIN_INVALID_MODE", `mode must be graceful, lameduck or immediate, got ${String(mode)}.`));
-    }
-    const { timeoutMs } = request;
-    try {
-      // The same bounds as the configured budget.
-      if (timeoutMs !== undefined) checkDuration("shutdown timeoutMs", timeoutMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (disposed) return Promise.reject(drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one to shut down with it."));
-    const reason = request.reason ?? "shutdown requested";
-    if (state.phase !== "serving") {
+    const invalid = invalidShutdown(mode, request.timeoutMs, loop.stopped);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    const why = request.reason ?? "shutdown requested";
+    if (phase(state) !== "serving") {
       // Two parts of an app (its own signal handler and a library's) may both ask: a second graceful request joins
       // the running shutdown, as the control endpoint does. Only an explicit "immediate" forces.
-      if (request.mode !== "immediate" || state.phase === "stopped") return stopped;
-      if (log) log.warn(`drain: ${reason} during the shutdown: forcing`);
+      if (request.mode !== "immediate" || phase(state) === "stopped") return exit.stopped;
+      if (log) log.warn(`drain: ${why} during the shutdown: forcing`);
     }
     const seed = Math.floor(Math.random() * 0x100000000);
-    feed({ type: "shutdown", mode, reason, seed, hooks: hooks.specs(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
-    return stopped;
+    const { timeoutMs } = request;
+    loop.feed({ type: "shutdown", mode, reason: why, seed, hooks: hooks.specs(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    return exit.stopped;
   }
 
-  let lastSignal: { readonly name: SignalName; readonly at: number } | undefined;
-  const signalListeners = settings.signals.map((signal) =>
-    binding.onSignal(signal, () => {
-      const at = clock.now();
-      // The same signal twice within DUPLICATE_SIGNAL_MS is one event delivered twice: launchers such as bunx pass on
-      // the signal that their process group (a terminal's Ctrl-C, a supervisor's group kill) already delivered.
-      const duplicate = lastSignal !== undefined && lastSignal.name === signal && at - lastSignal.at < DUPLICATE_SIGNAL_MS;
-      lastSignal = { name: signal, at };
-      if (duplicate && state.phase !== "serving") return;
-      // A second signal is someone insisting (Ctrl-C twice, a supervisor's second TERM): it forces.
-      void shutdown({ reason: signal, ...(state.phase === "serving" ? {} : { mode: "immediate" as const }) });
-    }),
-  );
-  function stopListeningToSignals(): void {
-    for (const remove of signalListeners.splice(0)) {
-      try {
-        remove();
-      } catch (error) {
-        reportError(error, "removing a signal listener");
-      }
-    }
-  }
-
-  const control: AttachedControl = attachControl({
+  const stopListeningToSignals = listenToSignals(binding, settings.signals, clock, () => phase(state) === "serving", (request) => void shutdown(request), reportError);
+  const control = attachControl({
     settings: settings.control,
     binding,
     state,
@@ -323,77 +106,85 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     now: () => clock.now(),
     emitter,
     log,
-    msToDeadline,
-    msToBudgetEnd,
-    report: () => finalReport,
-    disposed: () => disposed,
+    msToDeadline: toDeadline,
+    msToBudgetEnd: toBudgetEnd,
+    report: () => exit.report(),
+    disposed: () => loop.stopped,
     shutdown,
     reportError,
   });
+  const track = createTracker(loop.feed, allocate, requestIds, binding, emitter, clock);
 
-  const track: Tracker = {
-    open: (kind) => {
-      const id = nextId++;
-      feed({ type: "open", id, kind });
-      return id;
-    },
-    request: (id) => feed({ type: "request", id, now: 0 }),
-    responseEnd: (id, closing) => feed({ type: "response-end", id, closing, now: 0 }),
-    upgrade: (id) => feed({ type: "upgrade", id }),
-    closed: (id) => feed({ type: "closed", id }),
-    listenerClosed: () => {
-      emitter.emit("listener-closed", { at: clock.now() });
-      feed({ type: "listener-closed" });
-    },
-    bind: (request, id) => {
-      requestIds.set(request, id);
-    },
-    idOf: (request) => requestIds.get(request) ?? binding.connectionOf?.(request),
-  };
+  function dispose(): void {
+    if (loop.stopped) return;
+    // Disposed mid-shutdown: nothing would ever settle `stopped` or exit, so end it now, as a second forcing
+    // request would (force what remains, skip the hooks). The report and the exit follow as after any shutdown.
+    // Twice: the first forces the drain and may start the hooks; the second stops waiting for them.
+    const running = (): boolean => phase(state) !== "serving" && phase(state) !== "stopped";
+    if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
+    if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
+    stopListeningToSignals();
+    loop.stop();
+    effects.abandonHook();
+    void control.close();
+    emitter.clear();
+    try {
+      binding.dispose?.();
+    } catch (error) {
+      reportError(error, `${binding.runtime} dispose`);
+    }
+  }
 
-  return {
+  const engine: Engine = {
     signal: shutdownController.signal,
     get phase() {
-      return state.phase;
+      return phase(state);
     },
-    counts: () => countsOf(state),
-    msToDeadline,
+    counts: () => counts(state),
+    msToDeadline: toDeadline,
     shutdown,
-    stopped,
+    stopped: exit.stopped,
     onShutdown: (name, hook, hookOptions) => hooks.add(name, hook, hookOptions),
     on: (event, listener) => emitter.on(event, listener),
-    readiness: () => readinessResponse(state.phase),
-    liveness: () => livenessResponse(state.phase),
+    readiness: () => readinessResponse(phase(state)),
+    liveness: () => livenessResponse(phase(state)),
     sse: (start, sseOptions) => sse.create(start, sseOptions),
     websocket: (socket, wsOptions) => {
       const conn = wsOptions?.request === undefined ? undefined : requestIds.get(wsOptions.request);
       return websockets.register(socket, {
-        allocate: () => nextId++,
-        opened: (id) => feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn }),
-        closed: (id) => feed({ type: "closed", id }),
+        allocate,
+        opened: (id) => loop.feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn }),
+        closed: (id) => loop.feed({ type: "closed", id }),
       });
     },
     track,
-    dispose: () => {
-      if (disposed) return;
-      // Disposed mid-shutdown: nothing would ever settle `stopped` or exit, so end it now, as a second forcing
-      // request would (force what remains, skip the hooks). The report and the exit follow as after any shutdown.
-      // Twice: the first forces the drain and may start the hooks; the second stops waiting for them.
-      const running = (): boolean => state.phase !== "serving" && state.phase !== "stopped";
-      if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
-      if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
-      stopListeningToSignals();
-      disposed = true;
-      if (timer !== undefined) clock.clearTimer(timer);
-      timer = undefined;
-      runningHook?.abort();
-      void control.close();
-      emitter.clear();
-      try {
-        binding.dispose?.();
-      } catch (error) {
-        reportError(error, `${binding.runtime} dispose`);
-      }
-    },
+    dispose,
   };
+  binding.start?.(track);
+  return engine;
+}
+
+/** The binding must be one, and must serve the control endpoint when one is asked for. Returns the settings. */
+function checkBinding(options: DrainOptions, binding: RuntimeBinding): EngineSettings {
+  if (binding === null || typeof binding !== "object" || typeof binding.execute !== "function") {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", "createEngine needs a runtime binding; use the adapter for your runtime (@drain/node, @drain/bun or @drain/deno).");
+  }
+  const settings = resolveEngineOptions(options, binding.capabilities);
+  if (settings.control !== undefined && typeof binding.serveControl !== "function") {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `the ${binding.runtime} adapter has no control endpoint; leave out the control option or use @drain/node, @drain/bun or @drain/deno.`);
+  }
+  return settings;
+}
+
+/** Why a shutdown request cannot run, or `undefined` when it can. */
+function invalidShutdown(mode: Mode, timeoutMs: number | undefined, disposed: boolean): unknown {
+  if (!MODES.includes(mode)) return drainError("ERR_DRAIN_INVALID_MODE", `mode must be graceful, lameduck or immediate, got ${String(mode)}.`);
+  try {
+    // The same bounds as the configured budget.
+    if (timeoutMs !== undefined) checkDuration("shutdown timeoutMs", timeoutMs);
+  } catch (error) {
+    return error;
+  }
+  if (disposed) return drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one to shut down with it.");
+  return undefined;
 }

@@ -51,6 +51,11 @@ export interface RuntimeBinding {
    * `track.idOf` needs no `track.bind` per request, which costs a WeakMap entry on every request.
    */
   connectionOf?(request: object): Id | undefined;
+  /**
+   * The engine is built: here is what the adapter feeds its connections' lives into. Called once, last thing in
+   * `createEngine`, so a binding needs no field assigned after construction.
+   */
+  start?(track: Tracker): void;
   /** Remove every listener and wrapper the adapter added. Called by `engine.dispose()`. */
   dispose?(): void;
   /**
@@ -170,6 +175,14 @@ export interface ClosableSocket {
 export interface Tracker {
   /** A connection was accepted (`http1`, `http2`) or a request began on a runtime that hides connections (`request`). Returns its id. */
   open(kind: "http1" | "http2" | "request"): Id;
+  /**
+   * A fresh id, not yet known to the core. With `opened`, the two steps of `open`: an adapter registers the
+   * connection under the id first, so any command the core answers the open with (a `close` during the drain)
+   * finds it, and nothing has to be held back.
+   */
+  allocate(): Id;
+  /** The connection registered under `id` (from `allocate`) is open. */
+  opened(id: Id, kind: "http1" | "http2" | "request"): void;
   /** A request (HTTP/2: a stream) began on connection `id`. */
   request(id: Id): void;
   /** A response on `id` finished or was aborted; `closing` when it carried `Connection: close`. */

@@ -16,6 +16,8 @@ function recordingTracker(): Tracker & { readonly calls: string[] } {
       calls.push(`open ${kind} ${id}`);
       return id;
     },
+    allocate: () => next++,
+    opened: (id, kind) => void calls.push(`open ${kind} ${id}`),
     request: (id) => void calls.push(`request ${id}`),
     responseEnd: (id, closing) => void calls.push(`response-end ${id} ${closing}`),
     upgrade: (id) => void calls.push(`upgrade ${id}`),

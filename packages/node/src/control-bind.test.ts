@@ -3,7 +3,7 @@ import { createServer, request } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isNodeAddrInUse, nodeStaleSocketOps, serveHttpControl, type ControlListener, type HttpControlRuntime } from "@drain/engine";
+import { isNodeAddrInUse, nodeStaleSocketOps, serveHttpControl, type ControlListener, type HttpControlRuntime } from "@drain/engine/control";
 import { afterEach, describe, expect, it } from "vitest";
 
 const cleanups: (() => unknown)[] = [];

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DENO } from "./installers.ts";
@@ -23,7 +23,8 @@ export function jsrDryRun(): string {
 
 /**
  * Copy exactly the files `deno publish` would upload for each JSR package into `into/<package folder>/`, the way
- * JSR would serve them, and return each package's entry module there (name → absolute path).
+ * JSR would serve them, and return each export's module there (specifier → absolute path), from each package's
+ * `jsr.json` `exports`: `@drain/deno` for ".", `@drain/engine/control` for "./control".
  *
  * @example
  * ```ts
@@ -33,6 +34,7 @@ export function jsrDryRun(): string {
  */
 export function jsrLayout(dryRunOutput: string, into: string): Map<string, string> {
   const entries = new Map<string, string>();
+  const folders = new Map<string, string>();
   let current: string | undefined;
   for (const line of dryRunOutput.split("\n")) {
     const heading = /Simulating publish of (@drain\/[\w-]+)@/.exec(line);
@@ -43,7 +45,13 @@ export function jsrLayout(dryRunOutput: string, into: string): Map<string, strin
     const to = join(into, relative(REPO_ROOT, from));
     mkdirSync(dirname(to), { recursive: true });
     cpSync(from, to);
-    if (/\/src\/index\.ts$/.test(from)) entries.set(current, to);
+    const folder = /^(.*)\/src\/index\.ts$/.exec(relative(REPO_ROOT, from));
+    if (folder?.[1] !== undefined) folders.set(current, folder[1]);
+  }
+  for (const [name, folder] of folders) {
+    const { exports } = JSON.parse(readFileSync(join(REPO_ROOT, folder, "jsr.json"), "utf8")) as { exports: string | Record<string, string> };
+    const map = typeof exports === "string" ? { ".": exports } : exports;
+    for (const [subpath, file] of Object.entries(map)) entries.set(name + subpath.slice(1), join(into, folder, file));
   }
   return entries;
 }

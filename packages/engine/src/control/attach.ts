@@ -1,4 +1,4 @@
-import { counts as countsOf, type Mode, type Report, type State } from "@drain/core";
+import { counts as countsOf, mode, phase, totals, type Mode, type Report, type State } from "@drain/core";
 import type { Emitter } from "../emitter.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "../types.ts";
 import { createControlHandler } from "./handler.ts";
@@ -90,16 +90,13 @@ function sourceOf(engine: ControlInternals): ControlSource {
     runtime: engine.binding.runtime,
     pid: engine.pid,
     now: () => engine.now(),
-    phase: () => state.phase,
-    mode: () => (state.phase === "serving" ? engine.configuredMode : state.mode),
+    phase: () => phase(state),
+    mode: () => (phase(state) === "serving" ? engine.configuredMode : mode(state)),
     counts: () => countsOf(state),
     msToDeadline: () => engine.msToDeadline(),
     // The whole budget, cleanup hooks included: what a client waiting for the exit must allow for.
     msToBudgetEnd: () => engine.msToBudgetEnd(),
-    totals: () => ({
-      requestsDuringShutdown: state.stats.requestsDuringShutdown,
-      forced: state.stats.forced + state.stats.sseForced + state.stats.wsForced,
-    }),
+    totals: () => totals(state),
     report: () => engine.report(),
     disposed: () => engine.disposed(),
     shutdown: (request) => engine.shutdown(request),

@@ -1,5 +1,4 @@
-import type { Mode } from "@drain/core";
-import { MODES } from "../engine-options.ts";
+import { MODES, type Mode } from "@drain/core";
 import type { ControlShutdownRequest } from "./types.ts";
 
 /** The largest `POST /shutdown` body accepted; anything bigger is answered 413 without being read to its end. */

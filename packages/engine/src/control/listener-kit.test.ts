@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { bindPrivately, CLOSE_GRACE_MS, closeWithGrace, controlInUseError, listenReplacingStale, peerOf, replaceStaleSocket, serveBoundControl, trackWriting, watchBody, type StaleSocketOps } from "./listener-kit.ts";
-import { systemdNotifyArgs, systemdNotifyError } from "./systemd-notify.ts";
+import { systemdNotifyArgs, systemdNotifyError } from "../systemd-notify.ts";
 
 afterEach(() => {
   vi.useRealTimers();

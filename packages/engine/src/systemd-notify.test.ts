@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEngine } from "../engine.ts";
-import { FakeClock, FakeRuntime, memoryLogger, settle } from "../testing/fake-runtime.ts";
+import { createEngine } from "./engine.ts";
+import { FakeClock, FakeRuntime, memoryLogger, settle } from "./testing/fake-runtime.ts";
 
 function setup(env: Record<string, string | undefined>) {
   const clock = new FakeClock();

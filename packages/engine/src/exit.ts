@@ -1,0 +1,72 @@
+import type { Report } from "@drain/core";
+import type { EngineSettings } from "./engine-options.ts";
+import type { Emitter } from "./emitter.ts";
+import { summaryLine } from "./log-lines.ts";
+import type { EngineEvents, Logger, RuntimeBinding } from "./types.ts";
+
+/** What the end of a shutdown touches. */
+export interface ExitContext {
+  readonly binding: RuntimeBinding;
+  readonly exit: EngineSettings["exit"];
+  readonly emitter: Emitter<EngineEvents>;
+  readonly log: Logger | false;
+  /** Emit the hook reports not yet emitted, so they come before the report. */
+  emitHookReports(): void;
+  stopListeningToSignals(): void;
+  /** Close the control listener; `undefined` when none was started (then nothing is awaited). */
+  closeControl(): Promise<void> | undefined;
+  reportError(error: unknown, context: string): void;
+}
+
+/** The end of the shutdown: the report, the adapter's last word, then the exit. */
+export interface Exit {
+  /** Resolves with the final report, however the shutdown was started. */
+  readonly stopped: Promise<Report>;
+  /** The final report, once there is one. */
+  report(): Report | undefined;
+  finish(report: Report): Promise<void>;
+}
+
+/**
+ * Announce the report, let the adapter finish, close the control listener last (once the report line of every
+ * `POST /shutdown` is written), then exit with the clean or forced code unless `exit: false`.
+ *
+ * @example
+ * ```ts
+ * const exit = createExit({ binding, exit: settings.exit, emitter, log, … });
+ * void exit.finish(report); // on the core's `stopped` command
+ * ```
+ */
+export function createExit(ctx: ExitContext): Exit {
+  let finalReport: Report | undefined;
+  let resolveStopped: (report: Report) => void = () => {};
+  const stopped = new Promise<Report>((resolve) => {
+    resolveStopped = resolve;
+  });
+
+  async function finish(report: Report): Promise<void> {
+    const { binding, emitter, log } = ctx;
+    ctx.emitHookReports();
+    finalReport = report;
+    emitter.emit("report", report);
+    if (log) (report.clean ? log.info : log.warn)(summaryLine(report));
+    ctx.stopListeningToSignals();
+    resolveStopped(report);
+    try {
+      await binding.finish?.(report);
+    } catch (error) {
+      ctx.reportError(error, `${binding.runtime} finish`);
+    }
+    // Last of all: the control listener, once the report line of every POST /shutdown has been written.
+    const closing = ctx.closeControl();
+    if (closing !== undefined) await closing;
+    if (ctx.exit !== false) {
+      const code = report.clean ? ctx.exit.clean : ctx.exit.forced;
+      // Let code awaiting the report run first.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      binding.exit(code);
+    }
+  }
+
+  return { stopped, report: () => finalReport, finish };
+}
