@@ -1,5 +1,5 @@
 import type { Capabilities } from "@drain/core";
-import type { CloseGate, ConnectionCommand, RuntimeBinding, SignalName } from "@drain/engine";
+import type { CloseGate, ConnectionCommand, RuntimeBinding, SignalName, Tracker } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
 import { serveControl } from "./control-listener.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
@@ -26,11 +26,10 @@ export interface ServerSlot {
   whenKnown(action: (server: BunServerLike) => void): void;
 }
 
-/** What the binding needs from the rest of the adapter (the request table and the engine exist after it). */
+/** What the binding shares with the rest of the adapter. */
 export interface BunBindingHooks {
-  markClosing(id: number): void;
-  /** Tell the engine the listener is closed. */
-  listenerClosed(): void;
+  /** The requests the core marked: their responses say `Connection: close` (see requests.ts). */
+  readonly closing: Set<number>;
   /** Holds responses while it waits for the moment to call `stop()`. */
   readonly gate: CloseGate;
   dispose(): void;
@@ -38,6 +37,7 @@ export interface BunBindingHooks {
 
 /** The engine's view of Bun: commands become `server.stop()` calls, signals and exit go through `process`. */
 export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): RuntimeBinding {
+  let track: Tracker | undefined;
   return {
     runtime: "bun",
     pid: process.pid,
@@ -51,13 +51,13 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
           slot.whenKnown((server) =>
             hooks.gate.close(() => {
               void stop(server, false);
-              hooks.listenerClosed();
+              track?.listenerClosed();
               return true;
             }),
           );
           return;
         case "mark-closing":
-          hooks.markClosing(command.id);
+          hooks.closing.add(command.id);
           return;
         case "force-remaining":
           hooks.gate.cancel();
@@ -76,6 +76,9 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
     },
     exit(code: number): void {
       process.exit(code);
+    },
+    start(tracker: Tracker): void {
+      track = tracker;
     },
     dispose(): void {
       hooks.gate.cancel();

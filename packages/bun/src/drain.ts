@@ -1,5 +1,5 @@
 import { drainError } from "@drain/core";
-import { assertOptionsObject, createCloseGate, createEngine, type DrainOptions, type Engine } from "@drain/engine";
+import { assertOptionsObject, createCloseGate, createEngine, exposeEngine, type DrainOptions, type Engine } from "@drain/engine";
 import { createBunBinding, type ServerSlot } from "./binding.ts";
 import type { BunServeOptionsLike, BunServerLike } from "./bun-types.ts";
 import { createCompletionWatcher } from "./completion.ts";
@@ -65,44 +65,16 @@ export function drain(options: DrainOptions = {}): BunDrain {
 
   const watcher = createCompletionWatcher();
   const gate = createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs });
-  // The binding needs the request table, which needs the engine: `markClosing` closes that loop.
-  let markClosing: (id: number) => void = () => {};
-  const binding = createBunBinding(slot, {
-    markClosing: (id) => markClosing(id),
-    listenerClosed: () => engine.track.listenerClosed(),
-    gate,
-    dispose: () => watcher.dispose(),
-  });
+  const closing = new Set<number>();
+  const binding = createBunBinding(slot, { closing, gate, dispose: () => watcher.dispose() });
   const engine = createEngine({ ...options, env: options.env ?? process.env }, binding);
-  const tracking = createRequestTracking(engine, watcher, gate);
-  markClosing = (id) => tracking.markClosing(id);
+  const tracking = createRequestTracking(engine.track, watcher, gate, closing);
 
   const notDisposed = (): void => {
     if (disposed) throw drainError("ERR_DRAIN_DISPOSED", "This drain was disposed; create a new one with drain().");
   };
 
-  return {
-    get signal() {
-      return engine.signal;
-    },
-    get phase() {
-      return engine.phase;
-    },
-    get stopped() {
-      return engine.stopped;
-    },
-    get track() {
-      return engine.track;
-    },
-    counts: () => engine.counts(),
-    msToDeadline: () => engine.msToDeadline(),
-    shutdown: (shutdownOptions) => engine.shutdown(shutdownOptions),
-    onShutdown: (name, hook, hookOptions) => engine.onShutdown(name, hook, hookOptions),
-    on: (event, listener) => engine.on(event, listener),
-    readiness: (request) => engine.readiness(request),
-    liveness: (request) => engine.liveness(request),
-    sse: (start, sseOptions) => engine.sse(start, sseOptions),
-    websocket: (socket, socketOptions) => engine.websocket(socket, socketOptions),
+  return exposeEngine(engine, {
     dispose(): void {
       disposed = true;
       engine.dispose();
@@ -144,5 +116,5 @@ export function drain(options: DrainOptions = {}): BunDrain {
     get bun() {
       return server === undefined ? undefined : { server };
     },
-  };
+  });
 }

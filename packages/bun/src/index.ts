@@ -7,5 +7,6 @@
 export { drain, type BunDrain } from "./drain.ts";
 export { BUN_CAPABILITIES } from "./binding.ts";
 export type { BunServeOptionsLike, BunServerLike, BunWebSocketLike } from "./bun-types.ts";
-export type { DrainOptions, Engine, Logger, SignalName } from "@drain/engine";
 export { isDrainError, type DrainError, type DrainErrorCode } from "@drain/core";
+export type { Counts, Mode, Phase, Report } from "@drain/core";
+export type { DrainOptions, Engine, HookFunction, HookOptions, Logger, SignalName, SseMessage, SseOptions, SseStream } from "@drain/engine";

@@ -1,29 +1,26 @@
 import type { Id } from "@drain/core";
-import type { CloseGate, Engine } from "@drain/engine";
+import { asksToClose, type CloseGate, type Tracker } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
 import type { CompletionWatcher } from "./completion.ts";
 
-/** Per-request bookkeeping shared by the wrapped handlers and the command executor. */
+/** Per-request bookkeeping for the wrapped handlers. */
 export interface RequestTracking {
   /** Wrap a `fetch`-style handler so each request is tracked from its start to its response's end. */
   wrapHandler<H extends (request: Request, server: never) => unknown>(handler: H, onServer: (server: BunServerLike) => void): H;
-  /** Remember that request `id` must answer with `Connection: close` (if its response has not gone out yet). */
-  markClosing(id: Id): void;
 }
 
 const SSE = "text/event-stream";
 
 /**
  * Bun hides connections, so drain tracks requests: `open("request")` + `request()` at the start, and
- * `responseEnd()` + `closed()` once Bun has written the response (see `completion.ts`).
+ * `responseEnd()` + `closed()` once Bun has written the response (see `completion.ts`). `closing` holds the requests
+ * the core marked (the binding's `mark-closing`): they answer with `Connection: close`.
  */
-export function createRequestTracking(engine: Engine, watcher: CompletionWatcher, gate: CloseGate): RequestTracking {
-  const closing = new Set<Id>();
-
+export function createRequestTracking(track: Tracker, watcher: CompletionWatcher, gate: CloseGate, closing: Set<Id>): RequestTracking {
   const finish = (id: Id, isClosing: boolean): void => {
     closing.delete(id);
-    engine.track.responseEnd(id, isClosing);
-    engine.track.closed(id);
+    track.responseEnd(id, isClosing);
+    track.closed(id);
   };
 
   /** The handler produced `result`: add `Connection: close` if asked, then watch for the end of the response. */
@@ -31,8 +28,8 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
     if (!(result instanceof Response)) {
       // `undefined` after `server.upgrade(request)`: the request became a WebSocket (tracked by the websocket handlers).
       closing.delete(id);
-      engine.track.upgrade(id);
-      engine.track.closed(id);
+      track.upgrade(id);
+      track.closed(id);
       return;
     }
     // Read once: every `response.headers` access is a call into Bun, and this runs for every response.
@@ -55,9 +52,9 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
       const wrapped = function (this: unknown, request: Request, server: BunServerLike): unknown {
         onServer(server);
         if (gate.waiting) gate.arrived();
-        const id = engine.track.open("request");
-        engine.track.bind(request, id);
-        engine.track.request(id);
+        const id = track.open("request");
+        track.bind(request, id);
+        track.request(id);
         let result: unknown;
         try {
           result = handler.call(this, request, server as never);
@@ -84,9 +81,6 @@ export function createRequestTracking(engine: Engine, watcher: CompletionWatcher
       };
       return wrapped as unknown as typeof handler;
     },
-    markClosing(id) {
-      closing.add(id);
-    },
   };
 }
 
@@ -99,12 +93,8 @@ function addConnectionClose(headers: Headers): boolean {
     headers.set("connection", "close");
     return true;
   } catch {
-    return saysClose(headers);
+    return asksToClose(headers.get("connection"));
   }
-}
-
-function saysClose(headers: Headers): boolean {
-  return headers.get("connection")?.toLowerCase().includes("close") === true;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

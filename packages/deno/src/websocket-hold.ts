@@ -1,6 +1,5 @@
 import type { ClosableSocket, Engine } from "@drain/engine";
-import { startShutdown } from "./binding.ts";
-import type { DenoState } from "./binding.ts";
+import { startShutdown, type DenoState } from "./shutdown-state.ts";
 
 /**
  * Register a WebSocket with the engine and hold `server.shutdown()` until it is gone. Deno's WebSocket has

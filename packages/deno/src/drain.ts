@@ -1,9 +1,10 @@
 import { drainError } from "@drain/core";
-import { assertOptionsObject, createCloseGate, createEngine } from "@drain/engine";
+import { assertOptionsObject, createCloseGate, createEngine, exposeEngine } from "@drain/engine";
 import type { DrainOptions, Engine } from "@drain/engine";
-import { denoBinding, denoState, requestEnded, requestStarted, startShutdown } from "./binding.ts";
+import { denoBinding } from "./binding.ts";
 import type { AnyServeHandler, DenoApi, HttpServer, ServeHandler, ServeInitLike } from "./deno-api.ts";
-import { denoEnv } from "./runtime.ts";
+import { denoEnv, denoOrThrow } from "./runtime.ts";
+import { denoState, requestEnded, requestStarted, startShutdown } from "./shutdown-state.ts";
 import { trackHandler } from "./track-handler.ts";
 import { holdWebSocket } from "./websocket-hold.ts";
 
@@ -37,7 +38,6 @@ export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain
   assertOptionsObject(options);
   const state = denoState(createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs }));
   const engine = createEngine({ ...options, env: options.env ?? denoEnv(deno, ENV_KEYS) }, denoBinding(deno, state));
-  state.listenerClosed = () => engine.track.listenerClosed();
   const tracking = {
     track: engine.track,
     closing: state.closing,
@@ -85,34 +85,42 @@ export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain
     startShutdown(state);
   }
 
-  return {
-    get signal() {
-      return engine.signal;
-    },
-    get phase() {
-      return engine.phase;
-    },
-    get stopped() {
-      return engine.stopped;
-    },
-    get track() {
-      return engine.track;
-    },
-    counts: () => engine.counts(),
-    msToDeadline: () => engine.msToDeadline(),
-    shutdown: (shutdownOptions) => engine.shutdown(shutdownOptions),
-    onShutdown: (name, hook, hookOptions) => engine.onShutdown(name, hook, hookOptions),
-    on: (event, listener) => engine.on(event, listener),
-    readiness: (request) => engine.readiness(request),
-    liveness: (request) => engine.liveness(request),
-    sse: (start, sseOptions) => engine.sse(start, sseOptions),
+  return exposeEngine(engine, {
     websocket: (socket, socketOptions) => holdWebSocket(engine, state, socket, socketOptions),
-    dispose: () => engine.dispose(),
     wrap,
     attach,
     get deno() {
       const server = state.server;
       return server === undefined ? undefined : { server };
     },
-  };
+  } satisfies Partial<DenoDrain>);
+}
+
+/**
+ * Start drain for one `Deno.serve` server. Wrap the serve options with `wrap()`, hand the server to
+ * `attach()`, and SIGTERM/SIGINT now drain it: readiness fails, `shutdown()` stops the listener and
+ * closes idle connections, in-flight responses finish with `Connection: close`, SSE streams get a last
+ * frame with `retry:`, WebSockets get 1001, hooks run, and the process exits.
+ * Throws `ERR_DRAIN_WRONG_RUNTIME` outside Deno, and the option errors of `@drain/core` for bad options.
+ *
+ * @example
+ * ```ts
+ * import { drain } from "@drain/deno";
+ *
+ * const d = drain({ timeoutMs: 10_000 });
+ * const server = Deno.serve(d.wrap({
+ *   port: 3000,
+ *   handler(request) {
+ *     const { pathname } = new URL(request.url);
+ *     if (pathname === "/ready") return d.readiness();
+ *     if (pathname === "/events") return d.sse((stream) => stream.send({ data: "hello" }), { request });
+ *     return new Response("ok");
+ *   },
+ * }));
+ * d.attach(server);
+ * d.onShutdown("db", () => db.close(), { timeoutMs: 2_000 });
+ * ```
+ */
+export function drain(options: DrainOptions = {}): DenoDrain {
+  return createDenoDrain(options, denoOrThrow());
 }

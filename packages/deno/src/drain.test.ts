@@ -1,7 +1,7 @@
 import type { DrainOptions } from "@drain/engine";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDenoDrain } from "./deno-drain.ts";
-import type { DenoDrain } from "./deno-drain.ts";
+import { createDenoDrain } from "./drain.ts";
+import type { DenoDrain } from "./drain.ts";
 import type { ServeHandler } from "./deno-api.ts";
 import { fakeDeno, fakeInfo, fakeServer } from "./testing/fake-deno.ts";
 
