@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { constants as http2Constants } from "node:http2";
 import type { Socket } from "node:net";
-import type { ConnectionCommand } from "@drain/engine";
+import { asksToClose, type ConnectionCommand } from "@drain/engine";
 import type { Connection } from "./connections.ts";
 import type { AdapterContext } from "./context.ts";
 
@@ -22,11 +22,9 @@ export function createCommandRunner(context: AdapterContext, closeListener: () =
       default:
         break;
     }
+    // Unknown: already gone (the core forgets on `closed`, so this is a race with the socket's own close).
     const connection = context.table.byId(command.id);
-    if (connection === undefined) {
-      context.keepEarly(command);
-      return;
-    }
+    if (connection === undefined) return;
     switch (command.type) {
       case "mark-closing":
         markClosing(connection);
@@ -67,7 +65,7 @@ export function markNewest(connection: Connection): void {
 
 /**
  * Node honours the header itself: a response that carries it makes Node end the socket after the response
- * (runtime notes E3). Too late once the head is on the wire; the core then closes the idle connection.
+ * (docs/runtime-facts.md, "Node: `Connection: close` on a response in flight"). Too late once the head is on the wire; the core then closes the idle connection.
  */
 export function markResponse(response: ServerResponse): void {
   if (!response.headersSent && !response.destroyed) response.setHeader("connection", "close");
@@ -79,8 +77,7 @@ export function carriedClose(response: ServerResponse): boolean {
   if (response.shouldKeepAlive === false) return true;
   const header = response.getHeader("connection");
   if (header === undefined) return false;
-  const value = Array.isArray(header) ? header.join(",") : String(header);
-  return /(^|[\s,])close($|[\s,])/i.test(value);
+  return asksToClose(Array.isArray(header) ? header.join(",") : String(header));
 }
 
 /** Close a connection with nothing in flight. */

@@ -46,19 +46,17 @@ describe("connection bookkeeping", () => {
     expect(context.table.known(reused)?.id).toBe(2);
   });
 
-  it("replays a command the engine issued for an id while open() was still returning it", () => {
+  it("a command the engine issues while the connection opens finds it already registered", () => {
     const context = new AdapterContext();
     const track = recordingTracker();
     const ran: string[] = [];
     context.run = (command) => {
-      if ("id" in command && context.table.byId(command.id) === undefined) context.keepEarly(command);
-      else ran.push(command.type);
+      if ("id" in command && context.table.byId(command.id) !== undefined) ran.push(command.type);
     };
-    // The engine answers an open during the drain with `close` before open() has returned the id.
-    context.track = { ...track, open: (kind) => {
-      const id = track.open(kind);
+    // The engine answers an open during the drain with `close` at once, inside opened().
+    context.track = { ...track, opened: (id, kind) => {
+      track.opened(id, kind);
       context.run({ type: "close", id, why: "never-used" });
-      return id;
     } };
     onConnection(context, fakeSocket(40_001));
     expect(ran).toEqual(["close"]);
