@@ -20,7 +20,7 @@ export function attach(context: AdapterContext, server: Server): void {
 /**
  * Requests and upgrades are observed by wrapping `server.emit` instead of listening:
  * - a passive `'upgrade'` listener makes Node treat every Upgrade request as handled and swallows it
- *   (runtime notes E2); the same goes for `'checkContinue'` / `'checkExpectation'`;
+ *   (docs/runtime-facts.md, "Node: telling idle from active"); the same goes for `'checkContinue'` / `'checkExpectation'`;
  * - a `'request'` listener on an HTTP/2 server switches on the compat layer the app may not use;
  * - the wrapper runs before every listener, even ones the app prepends later, so a synchronous handler
  *   already sees the `Connection: close` the engine asks for.

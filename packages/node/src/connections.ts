@@ -9,7 +9,7 @@ export interface Connection {
   /** The engine id. An HTTP/2 connection gets a new one when its session appears (see `ConnectionTable.promote`). */
   id: Id;
   kind: "http1" | "http2";
-  /** The socket Node accepted. Destroying it always ends the connection, TLS or not (runtime notes E13). */
+  /** The socket Node accepted. Destroying it always ends the connection, TLS or not (docs/runtime-facts.md, "Node: sockets, TLS sockets and HTTP/2 sessions"). */
   readonly raw: Socket;
   /** The TLS socket wrapping `raw`, once its handshake is done. Requests see this one as `req.socket`. */
   tls: Socket | undefined;

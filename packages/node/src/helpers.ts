@@ -9,7 +9,7 @@ const WS_CLOSED = 3;
 /**
  * Bridge `engine.sse()` to a Node response. The request was bound to its connection when it arrived, so the
  * engine ties the stream to it. On HTTP/1.1 during a shutdown the head says `Connection: close`, so the
- * socket closes right after the last frame instead of lingering as keep-alive (runtime notes E12).
+ * socket closes right after the last frame instead of lingering as keep-alive (docs/runtime-facts.md, "Node: an SSE response that says `Connection: close`").
  */
 export function bridgeSse(
   engine: Engine,

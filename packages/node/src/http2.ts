@@ -9,7 +9,7 @@ import type { AdapterContext } from "./context.ts";
  */
 export function onSession(context: AdapterContext, session: ServerHttp2Session): void {
   if (context.tracker() === undefined) return;
-  // session.socket is a proxy, not the accepted socket (runtime notes E13); its address finds the raw one.
+  // session.socket is a proxy, not the accepted socket (docs/runtime-facts.md, "Node: sockets, TLS sockets and HTTP/2 sessions"); its address finds the raw one.
   const socket = session.socket as Socket;
   // The session is attached before the core can answer the open (a session opened during the drain gets GOAWAY at once).
   const withSession = (opened: Connection): void => {
