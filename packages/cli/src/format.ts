@@ -23,7 +23,10 @@ export function formatProgress(line: Progress): string {
 export function formatReport(pid: number, report: ReportBody): string {
   const c = report.connections ?? {};
   const closed = `closed ${c.closedIdle ?? 0} idle, ${c.closedNeverUsed ?? 0} never used, ${c.closedAfterResponse ?? 0} after their response`;
-  const streams = `ended ${report.sse?.ended ?? 0} SSE, closed ${report.websockets?.closed ?? 0} WebSockets`;
+  const cut = report.websockets?.cutAfterCloseTimeout ?? 0;
+  // A client that never answered the close was cut on the protocol's normal path (RFC 6455 §7.1.1), not forced.
+  const unanswered = cut > 0 ? ` (${cut} cut after not answering the close)` : "";
+  const streams = `ended ${report.sse?.ended ?? 0} SSE, closed ${report.websockets?.closed ?? 0} WebSockets${unanswered}`;
   const forced = `forced ${c.forced ?? 0} connections, ${report.sse?.forced ?? 0} SSE, ${report.websockets?.forced ?? 0} WebSockets`;
   const failedHooks = (report.hooks ?? []).filter((hook) => hook.result !== "ok").map((hook) => `${hook.name} (${hook.result})`);
   const hooks = failedHooks.length === 0 ? "" : `; hooks not ok: ${failedHooks.join(", ")}`;

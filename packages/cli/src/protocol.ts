@@ -28,7 +28,7 @@ export interface ReportBody {
   readonly durationMs: number;
   readonly connections?: { readonly closedIdle?: number; readonly closedNeverUsed?: number; readonly closedAfterResponse?: number; readonly forced?: number };
   readonly sse?: { readonly ended?: number; readonly forced?: number };
-  readonly websockets?: { readonly closed?: number; readonly forced?: number };
+  readonly websockets?: { readonly closed?: number; readonly cutAfterCloseTimeout?: number; readonly forced?: number };
   readonly hooks?: readonly { readonly name: string; readonly result: string }[];
 }
 

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { formatReport } from "./format.ts";
+import type { ReportBody } from "./protocol.ts";
+
+describe("formatReport", () => {
+  const report: ReportBody = {
+    clean: true,
+    durationMs: 1_200,
+    mode: "graceful",
+    connections: { closedIdle: 2, closedNeverUsed: 1, closedAfterResponse: 3, forced: 0 },
+    sse: { ended: 4, forced: 0 },
+    websockets: { closed: 5, cutAfterCloseTimeout: 0, forced: 0 },
+    hooks: [],
+    reason: "SIGTERM",
+  };
+
+  it("says how the drain ended, what it closed and what it forced", () => {
+    expect(formatReport(7, report)).toBe(
+      "drain: pid 7 stopped clean in 1.2 s (graceful): closed 2 idle, 1 never used, 3 after their response; " +
+        "ended 4 SSE, closed 5 WebSockets; forced 0 connections, 0 SSE, 0 WebSockets",
+    );
+  });
+
+  it("names the WebSockets cut for not answering the close, apart from the forced ones", () => {
+    const cut = { ...report, websockets: { closed: 5, cutAfterCloseTimeout: 2, forced: 0 } };
+    expect(formatReport(7, cut)).toContain("closed 5 WebSockets (2 cut after not answering the close); forced 0 connections, 0 SSE, 0 WebSockets");
+  });
+});
