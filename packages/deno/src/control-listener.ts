@@ -1,8 +1,8 @@
-import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from "node:fs";
+import * as fs from "node:fs";
 import { createServer } from "node:http";
 import { connect } from "node:net";
 import process from "node:process";
-import { isNodeAddrInUse, nodeStaleSocketOps, serveHttpControl, type ControlEndpoint, type ControlHandler, type ControlListener, type ControlListenerEvents } from "@drain/engine/control";
+import { nodeControlRuntime, serveHttpControl, type ControlEndpoint, type ControlHandler, type ControlListener, type ControlListenerEvents } from "@drain/engine/control";
 
 /**
  * The control endpoint's listener on Deno: a `node:http` server of its own (its connections are not the drained
@@ -24,11 +24,5 @@ import { isNodeAddrInUse, nodeStaleSocketOps, serveHttpControl, type ControlEndp
  * ```
  */
 export function serveControl(endpoint: ControlEndpoint, handler: ControlHandler, events: ControlListenerEvents): ControlListener {
-  return serveHttpControl(endpoint, handler, events, {
-    createServer,
-    umask: (mask) => process.umask(mask),
-    files: { mkdtemp: (prefix) => mkdtempSync(prefix), chmod: chmodSync, link: linkSync, unlink: unlinkSync, rmdir: rmdirSync, lstat: (path) => lstatSync(path) },
-    isAddrInUse: isNodeAddrInUse,
-    stale: nodeStaleSocketOps({ lstatSync, unlinkSync, connect }),
-  });
+  return serveHttpControl(endpoint, handler, events, nodeControlRuntime({ createServer, fs, connect, umask: (mask) => process.umask(mask) }));
 }

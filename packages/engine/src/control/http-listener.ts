@@ -381,3 +381,51 @@ export function nodeStaleSocketOps(ops: NodeFileOps): StaleSocketOps {
 export function isNodeAddrInUse(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === "EADDRINUSE";
 }
+
+/** The `node:` modules a runtime's control listener is built from: the same names on Node, Bun and Deno. */
+export interface NodeControlModules {
+  readonly createServer: HttpControlRuntime["createServer"];
+  /** `node:fs` (the namespace: only these synchronous calls are used). */
+  readonly fs: {
+    mkdtempSync(prefix: string): string;
+    chmodSync(path: string, mode: number): void;
+    linkSync(existing: string, path: string): void;
+    unlinkSync(path: string): void;
+    rmdirSync(path: string): void;
+    lstatSync(path: string): { readonly ino: number; isSocket(): boolean };
+  };
+  readonly connect: NodeFileOps["connect"];
+  /** `process.umask`, which may throw (see {@link HttpControlRuntime.umask}). */
+  umask(mask: number): number;
+}
+
+/**
+ * The {@link HttpControlRuntime} of a runtime with `node:http`, `node:fs` and `node:net`, from its own modules (the
+ * engine imports none).
+ *
+ * @example
+ * ```ts
+ * import * as fs from "node:fs";
+ * import { createServer } from "node:http";
+ * import { connect } from "node:net";
+ * const runtime = nodeControlRuntime({ createServer, fs, connect, umask: (mask) => process.umask(mask) });
+ * serveHttpControl(endpoint, handler, events, runtime);
+ * ```
+ */
+export function nodeControlRuntime(modules: NodeControlModules): HttpControlRuntime {
+  const { fs } = modules;
+  return {
+    createServer: modules.createServer,
+    umask: (mask) => modules.umask(mask),
+    files: {
+      mkdtemp: (prefix) => fs.mkdtempSync(prefix),
+      chmod: (path, mode) => fs.chmodSync(path, mode),
+      link: (existing, path) => fs.linkSync(existing, path),
+      unlink: (path) => fs.unlinkSync(path),
+      rmdir: (path) => fs.rmdirSync(path),
+      lstat: (path) => fs.lstatSync(path),
+    },
+    isAddrInUse: isNodeAddrInUse,
+    stale: nodeStaleSocketOps({ lstatSync: (path) => fs.lstatSync(path), unlinkSync: (path) => fs.unlinkSync(path), connect: modules.connect }),
+  };
+}

@@ -39,11 +39,13 @@ export {
 } from "./listener-kit.ts";
 export {
   isNodeAddrInUse,
+  nodeControlRuntime,
   nodeStaleSocketOps,
   serveHttpControl,
   type HttpControlRuntime,
   type HttpRequestLike,
   type HttpResponseLike,
   type HttpServerLike,
+  type NodeControlModules,
   type NodeFileOps,
 } from "./http-listener.ts";
