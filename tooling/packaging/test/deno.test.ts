@@ -37,6 +37,19 @@ describe.each(PUBLIC_PACKAGES.filter((p) => p.jsr))("$name on JSR", ({ name, dir
   });
 });
 
+/** `deno check` of the README examples, then each one drains a request in flight: the same in every Deno project. */
+function runsTheExamples(project: () => string): void {
+  it("the README examples pass deno check", () => {
+    run(DENO, ["check", ...APPS], { cwd: project() });
+  });
+
+  it.each(APPS)("%s drains a request in flight and exits 0 with its report", async (app) => {
+    const outcome = await sigtermWithRequestInFlight(start([DENO, "run", "-A", app], { cwd: project(), env: { HOME: process.env["HOME"] ?? "" } }));
+    expect(outcome).toMatchObject({ status: 200, connection: "close", body: "done", exit: { code: 0, signal: null } });
+    expect(outcome.stderr).toMatch(CLEAN_REPORT);
+  });
+}
+
 describe("from JSR", () => {
   let project: string;
   beforeAll(() => {
@@ -50,15 +63,7 @@ describe("from JSR", () => {
     for (const app of APPS) copyFileSync(fixture(app), join(project, app));
   });
 
-  it("the README examples pass deno check", () => {
-    run(DENO, ["check", ...APPS], { cwd: project });
-  });
-
-  it.each(APPS)("%s drains a request in flight and exits 0 with its report", async (app) => {
-    const outcome = await sigtermWithRequestInFlight(start([DENO, "run", "-A", app], { cwd: project, env: { HOME: process.env["HOME"] ?? "" } }));
-    expect(outcome).toMatchObject({ status: 200, connection: "close", body: "done", exit: { code: 0, signal: null } });
-    expect(outcome.stderr).toMatch(CLEAN_REPORT);
-  });
+  runsTheExamples(() => project);
 });
 
 describe("from npm", () => {
@@ -73,15 +78,7 @@ describe("from npm", () => {
     for (const app of APPS) copyFileSync(fixture(app), join(project, app));
   });
 
-  it("the README examples pass deno check", () => {
-    run(DENO, ["check", ...APPS], { cwd: project });
-  });
-
-  it.each(APPS)("%s drains a request in flight and exits 0 with its report", async (app) => {
-    const outcome = await sigtermWithRequestInFlight(start([DENO, "run", "-A", app], { cwd: project, env: { HOME: process.env["HOME"] ?? "" } }));
-    expect(outcome).toMatchObject({ status: 200, connection: "close", body: "done", exit: { code: 0, signal: null } });
-    expect(outcome.stderr).toMatch(CLEAN_REPORT);
-  });
+  runsTheExamples(() => project);
 
   it("stops through the control socket with `deno run -A npm:@drain/cli stop --wait`", async () => {
     const env = { HOME: process.env["HOME"] ?? "" };
