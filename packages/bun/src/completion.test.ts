@@ -29,18 +29,19 @@ describe("createCompletionWatcher", () => {
     const bun = fakeServer();
     const done = vi.fn();
     const request = bun.request();
-    createCompletionWatcher().watch(bun.server, request, done);
+    createCompletionWatcher().watch(bun.server, request, done, 7, false);
     bun.detach(request); // Bun writes a small response right after the handler returns
     expect(done).not.toHaveBeenCalled();
     vi.runOnlyPendingTimers();
     expect(done).toHaveBeenCalledOnce();
+    expect(done).toHaveBeenCalledWith(7, false);
   });
 
   it("polls a response still being written every POLL_MS until Bun lets go of it", () => {
     const bun = fakeServer();
     const done = vi.fn();
     const request = bun.request();
-    createCompletionWatcher().watch(bun.server, request, done);
+    createCompletionWatcher().watch(bun.server, request, done, 7, false);
     vi.runOnlyPendingTimers(); // the setImmediate: still attached, moves to the poll
     vi.advanceTimersByTime(POLL_MS * 3);
     expect(done).not.toHaveBeenCalled();
@@ -55,7 +56,7 @@ describe("createCompletionWatcher", () => {
     const done = vi.fn();
     const watcher = createCompletionWatcher();
     const request = bun.request();
-    watcher.watch(bun.server, request, done);
+    watcher.watch(bun.server, request, done, 7, false);
     bun.detach(request);
     watcher.dispose();
     vi.runAllTimers();

@@ -5,16 +5,24 @@ export const POLL_MS = 50;
 
 /** Notices when Bun has finished sending a response. */
 export interface CompletionWatcher {
-  /** Call `done` once `request`'s response has been fully written or its client went away. */
-  watch(server: BunServerLike, request: Request, done: () => void): void;
+  /**
+   * Call `done(id, closing)` once `request`'s response has been fully written or its client went away. `done` is
+   * one function for every response and `id`, `closing` ride along in the entry, so no closure is made per response.
+   */
+  watch(server: BunServerLike, request: Request, done: Done, id: number, closing: boolean | undefined): void;
   /** Stop watching; pending `done` callbacks are dropped. */
   dispose(): void;
 }
 
+/** What a finished response is handed to. */
+export type Done = (id: number, closing: boolean | undefined) => void;
+
 interface Watched {
   readonly server: BunServerLike;
   readonly request: Request;
-  readonly done: () => void;
+  readonly done: Done;
+  readonly id: number;
+  readonly closing: boolean | undefined;
 }
 
 /**
@@ -37,7 +45,7 @@ export function createCompletionWatcher(): CompletionWatcher {
   const sweep = (entries: readonly Watched[]): Watched[] => {
     const left: Watched[] = [];
     for (const entry of entries) {
-      if (isDetached(entry)) entry.done();
+      if (isDetached(entry)) entry.done(entry.id, entry.closing);
       else left.push(entry);
     }
     return left;
@@ -66,9 +74,9 @@ export function createCompletionWatcher(): CompletionWatcher {
   };
 
   return {
-    watch(server, request, done): void {
+    watch(server, request, done, id, closing): void {
       if (disposed) return;
-      fresh.push({ server, request, done });
+      fresh.push({ server, request, done, id, closing });
       freshTimer ??= setImmediate(checkFresh);
     },
     dispose(): void {

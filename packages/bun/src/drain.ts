@@ -1,5 +1,5 @@
 import { drainError } from "@drain/core";
-import { assertOptionsObject, createCloseGate, createEngine, exposeEngine, type DrainOptions, type Engine } from "@drain/engine";
+import { assertOptionsObject, createCloseGate, createEngine, exposeEngine, type DrainOptions, type Engine, type SseOptions } from "@drain/engine";
 import { createBunBinding, type ServerSlot } from "./binding.ts";
 import type { BunServeOptionsLike, BunServerLike } from "./bun-types.ts";
 import { createCompletionWatcher } from "./completion.ts";
@@ -112,6 +112,11 @@ export function drain(options: DrainOptions = {}): BunDrain {
         );
       }
       adopt(candidate);
+    },
+    sse(start: Parameters<Engine["sse"]>[0], sseOptions?: SseOptions): Response {
+      const response = engine.sse(start, sseOptions);
+      tracking.eventStream(response, sseOptions?.request, server);
+      return response;
     },
     get bun() {
       return server === undefined ? undefined : { server };

@@ -7,9 +7,12 @@ import type { CompletionWatcher } from "./completion.ts";
 export interface RequestTracking {
   /** Wrap a `fetch`-style handler so each request is tracked from its start to its response's end. */
   wrapHandler<H extends (request: Request, server: never) => unknown>(handler: H, onServer: (server: BunServerLike) => void): H;
+  /**
+   * `d.sse()` made `response` for `request`: Bun's idle timeout (10 s by default) would cut a quiet event stream,
+   * and drain ends its streams itself, so the timeout is turned off for that request's connection.
+   */
+  eventStream(response: Response, request: unknown, server: BunServerLike | undefined): void;
 }
-
-const SSE = "text/event-stream";
 
 /**
  * Bun hides connections, so drain tracks requests: `open("request")` + `request()` at the start, and
@@ -17,9 +20,16 @@ const SSE = "text/event-stream";
  * the core marked (the binding's `mark-closing`): they answer with `Connection: close`.
  */
 export function createRequestTracking(track: Tracker, watcher: CompletionWatcher, gate: CloseGate, closing: Set<Id>): RequestTracking {
-  const finish = (id: Id, isClosing: boolean): void => {
+  // Event streams whose request was not at hand (`d.sse()` without `{ request }`): found by their response when the
+  // handler returns it. Counted, so no other response pays for the lookup until there is one.
+  const untied = new WeakSet<Response>();
+  let untiedCount = 0;
+
+  /** One function for every response end; `isClosing` is `undefined` when it is read at the end (a thrown handler). */
+  const finish = (id: Id, isClosing: boolean | undefined): void => {
+    const closed = isClosing ?? closing.has(id);
     closing.delete(id);
-    track.responseEnd(id, isClosing);
+    track.responseEnd(id, closed);
     track.closed(id);
   };
 
@@ -32,22 +42,34 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
       track.closed(id);
       return;
     }
-    // Read once: every `response.headers` access is a call into Bun, and this runs for every response.
-    const headers = result.headers;
-    // The app's own `Connection: close` is not read: a request entity is closed right after its response ends, so
-    // the core would never act on it, and the read is a call into Bun on every response.
-    const isClosing = closing.has(id) && addConnectionClose(headers);
-    // Bun's idle timeout (10 s by default) would cut a quiet event stream; SSE streams end through drain instead.
-    if (headers.get("content-type")?.startsWith(SSE) === true) server.timeout(request, 0);
-    watcher.watch(server, request, () => finish(id, isClosing));
+    // `response.headers` is read only for a response drain marks: on a fresh Response it costs about 100 ns in Bun
+    // 1.4.5 (it builds the header list), more than the rest of a request's tracking (and once Bun sends the
+    // response it no longer shows the content type, so it cannot be read later instead). The app's own
+    // `Connection: close` is not read either: a request entity is closed right after its response ends, so the
+    // core would never act on it.
+    const isClosing = closing.size !== 0 && closing.has(id) && addConnectionClose(result.headers);
+    if (untiedCount !== 0 && untied.has(result)) server.timeout(request, 0);
+    watcher.watch(server, request, finish, id, isClosing);
   };
 
   const fail = (server: BunServerLike, request: Request, id: Id): void => {
     // Bun answers a thrown handler with its error handler or a 500; that response ends like any other.
-    watcher.watch(server, request, () => finish(id, closing.has(id)));
+    watcher.watch(server, request, finish, id, undefined);
   };
 
   return {
+    eventStream(response, request, server) {
+      if (request instanceof Request && server !== undefined) {
+        try {
+          server.timeout(request, 0);
+          return;
+        } catch {
+          // Not a request this server is serving (a copy): fall back to the response below.
+        }
+      }
+      untied.add(response);
+      untiedCount++;
+    },
     wrapHandler(handler, onServer) {
       const wrapped = function (this: unknown, request: Request, server: BunServerLike): unknown {
         onServer(server);

@@ -1,7 +1,7 @@
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { startGrace } from "./grace.ts";
 import { checkDrained } from "./phases.ts";
-import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, type State } from "./state.ts";
+import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, type Entity, type State } from "./state.ts";
 import type { ClosedInput, Command, OpenInput, RequestInput, ResponseEndInput, StreamOpenInput, UpgradeInput } from "./types.ts";
 
 /** The connection lifecycle: never-used -> active <-> idle -> upgraded / closing -> closed (forgotten). */
@@ -13,16 +13,16 @@ function isPastDrain(state: State): boolean {
 
 export function onOpen(state: State, input: OpenInput, out: Command[]): void {
   if (state.entities.has(input.id)) return;
-  const entity = { kind: input.kind, state: "never-used" as const, inflight: 0, last: state.now, flags: 0, conn: -1 };
+  // One record, stored as it is: a copy per connection was measurable per request where each request is one.
+  const stored: Entity = { kind: input.kind, state: "never-used", inflight: 0, last: state.now, flags: 0, conn: -1 };
   if (isPastDrain(state)) {
     // Accepted in a race with the listener closing; nobody will serve it.
     if (state.options.capabilities.forceConnection) {
-      state.entities.set(input.id, { ...entity });
-      destroy(state, input.id, entity, "immediate", out);
+      state.entities.set(input.id, stored);
+      destroy(state, input.id, stored, "immediate", out);
     }
     return;
   }
-  const stored = { ...entity };
   state.entities.set(input.id, stored);
   // An HTTP/2 session that appears during the drain (its TLS handshake finished late) gets its GOAWAY at once.
   if (state.phase === "drain" && input.kind === "http2") goaway(state, input.id, stored, out);

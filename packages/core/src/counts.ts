@@ -1,4 +1,5 @@
 import type { State } from "./state.ts";
+import { countTallies } from "./tally.ts";
 import type { Counts, Phase } from "./types.ts";
 
 /** What is open right now, by kind. O(n): meant for progress lines and probes, not per event. */
@@ -23,7 +24,9 @@ export function counts(state: State): Counts {
       else if (entity.state === "active") active++;
     }
   }
-  return { neverUsed, idle, active, requests, upgraded, closing, sse, websockets };
+  const tallied = { neverUsed, idle, active, requests, upgraded, closing };
+  if (state.tallies.size !== 0) countTallies(state, tallied);
+  return { ...tallied, sse, websockets };
 }
 
 /** The current phase. */

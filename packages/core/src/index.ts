@@ -8,6 +8,7 @@ export type * from "./types.ts";
 export type { State } from "./state.ts";
 export { initial } from "./state.ts";
 export { step, stepInto } from "./step.ts";
+export { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
 export { nextDeadline } from "./clock.ts";
 export { counts, phase } from "./counts.ts";
 export { hookReports, latestNow, mode, MODES, msToBudgetEnd, msToForce, reason, totals } from "./read.ts";

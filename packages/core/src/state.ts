@@ -49,6 +49,8 @@ export interface State {
   reason: string;
   escalated: boolean;
   readonly entities: Map<Id, Entity>;
+  /** Request entities counted while serving without a step (see tally.ts); folded into `entities` before any step. */
+  readonly tallies: Map<Id, number>;
   readonly timers: TimerQueue;
   /** The generator state for jitter; seeded by the shutdown input. */
   rng: number;
@@ -91,6 +93,7 @@ export function initial(options: Options): State {
     reason: "",
     escalated: false,
     entities: new Map(),
+    tallies: new Map(),
     timers: new TimerQueue(),
     rng: 0,
     now: Number.NEGATIVE_INFINITY,

@@ -2,6 +2,7 @@ import { dropStaleTimers, fireDueTimers, reportProgress } from "./clock.ts";
 import { onClosed, onOpen, onRequest, onResponseEnd, onStreamOpen, onUpgrade } from "./connections.ts";
 import { checkDrained, enterDrain, enterForce, finishHook, hookDone, listenerClosed, requestShutdown, stopAccepting } from "./phases.ts";
 import type { State } from "./state.ts";
+import { foldTallies } from "./tally.ts";
 import type { Command, Input } from "./types.ts";
 
 /*
@@ -72,6 +73,8 @@ export function step(state: State, input: Input): [State, readonly Command[]] {
  */
 export function stepInto(state: State, input: Input, out: Command[]): void {
   if (input.now > state.now) state.now = input.now;
+  // What was counted without a step joins the picture before anything can act on it (see tally.ts).
+  if (state.tallies.size !== 0) foldTallies(state);
   switch (input.type) {
     case "open":
       onOpen(state, input, out);

@@ -27,40 +27,47 @@ export interface HandlerTracking {
  * ```
  */
 export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): ServeHandler {
+  const { track, closing, gate } = tracking;
+  // The ids whose response drain gave `Connection: close`; only filled during the drain, so `end` reads it
+  // instead of a variable every request's closures would share (one closure per request, not three).
+  const sentClose = new Set<Id>();
+  const respond = (request: Request, id: Id, response: Response): Response | Promise<Response> => {
+    const marked = closing.has(id) ? mark(request, id, response, sentClose) : response;
+    return gate.waiting ? gate.hold(marked) : marked;
+  };
   return (request, info) => {
     if (tracking.disposed()) return handler(request, info);
-    const { track, closing, gate } = tracking;
     const id = track.open("request");
     track.request(id);
     track.bind(request, id);
-    let sentClose = false;
     tracking.started(request);
     if (gate.waiting) gate.arrived();
     const end = (): void => {
       closing.delete(id);
+      const closed = sentClose.delete(id);
       if (tracking.disposed()) return;
       tracking.ended(request);
-      track.responseEnd(id, sentClose);
+      track.responseEnd(id, closed);
       track.closed(id);
     };
     // Measured on Deno 2.9.6: `completed` settles once the body is sent, for thrown handlers (500),
     // streams the server ends, streams a client drops, and 101 upgrades; never while a handler hangs.
     info.completed.then(end, end);
-    // A request that asked for close gets it from Deno (see `asksToClose`). Read only for a response drain marks:
-    // `request.headers` builds the header list on first access, a cost every request would pay.
-    const mark = (response: Response): Response => {
-      if (!closing.has(id) || !(response instanceof Response) || asksToClose(request.headers.get("connection"))) return response;
-      const marked = withConnectionClose(response);
-      sentClose = marked.headers.get("connection") === "close";
-      return marked;
-    };
-    const finish = (response: Response): Response | Promise<Response> => {
-      const marked = mark(response);
-      return gate.waiting ? gate.hold(marked) : marked;
-    };
     const result = handler(request, info);
-    return isPromiseLike(result) ? Promise.resolve(result).then(finish) : finish(result);
+    return isPromiseLike(result) ? Promise.resolve(result).then((response) => respond(request, id, response)) : respond(request, id, result);
   };
+}
+
+/**
+ * `Connection: close` on a response of a request the core marked. A request that asked for close gets it from Deno
+ * (see `asksToClose`); read only here: `request.headers` builds the header list on first access, a cost every
+ * request would pay.
+ */
+function mark(request: Request, id: Id, response: Response, sentClose: Set<Id>): Response {
+  if (!(response instanceof Response) || asksToClose(request.headers.get("connection"))) return response;
+  const marked = withConnectionClose(response);
+  if (marked.headers.get("connection") === "close") sentClose.add(id);
+  return marked;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<Response> {

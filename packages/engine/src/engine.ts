@@ -113,7 +113,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     shutdown,
     reportError,
   });
-  const track = createTracker(loop.feed, allocate, requestIds, binding, emitter, clock);
+  const track = createTracker(state, loop, allocate, requestIds, binding, emitter, clock);
 
   function dispose(): void {
     if (loop.stopped) return;

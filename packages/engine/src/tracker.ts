@@ -1,4 +1,4 @@
-import type { Id } from "@drain/core";
+import { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade, type Id, type State } from "@drain/core";
 import type { EngineClock } from "./clock.ts";
 import type { Emitter } from "./emitter.ts";
 import type { FeedLoop } from "./feed-loop.ts";
@@ -9,32 +9,49 @@ import type { EngineEvents, RuntimeBinding, Tracker } from "./types.ts";
  * register a connection under its id before the core hears of it, as the SSE and WebSocket registries do, so no
  * command ever names an id the adapter does not know yet.
  *
+ * While serving, a request entity's life (Bun, Deno: one per request) is only counted on the core's tallies (the
+ * core's `tally.ts`): no input, no clock read. The core folds them in before the next stepped input, a shutdown
+ * included, so from the signal on it acts on the same picture as if every event had been stepped.
+ *
  * @example
  * ```ts
- * const track = createTracker(loop.feed, ids, requestIds, binding, emitter, clock);
+ * const track = createTracker(state, loop, ids, requestIds, binding, emitter, clock);
  * const id = track.open("http1");
  * ```
  */
 export function createTracker(
-  feed: FeedLoop["feed"],
+  state: State,
+  loop: FeedLoop,
   allocate: () => Id,
   requestIds: WeakMap<object, Id>,
   binding: RuntimeBinding,
   emitter: Emitter<EngineEvents>,
   clock: EngineClock,
 ): Tracker {
+  const feed = loop.feed;
+  // A stopped loop ignores inputs; nothing may pile up on the tallies after it either.
   return {
     open: (kind) => {
       const id = allocate();
-      feed({ type: "open", id, kind });
+      if (loop.stopped || !tallyOpen(state, id, kind)) feed({ type: "open", id, kind });
       return id;
     },
     allocate,
-    opened: (id, kind) => feed({ type: "open", id, kind }),
-    request: (id) => feed({ type: "request", id, now: 0 }),
-    responseEnd: (id, closing) => feed({ type: "response-end", id, closing, now: 0 }),
-    upgrade: (id) => feed({ type: "upgrade", id }),
-    closed: (id) => feed({ type: "closed", id }),
+    opened: (id, kind) => {
+      if (loop.stopped || !tallyOpen(state, id, kind)) feed({ type: "open", id, kind });
+    },
+    request: (id) => {
+      if (!tallyRequest(state, id)) feed({ type: "request", id, now: 0 });
+    },
+    responseEnd: (id, closing) => {
+      if (!tallyResponseEnd(state, id, closing)) feed({ type: "response-end", id, closing, now: 0 });
+    },
+    upgrade: (id) => {
+      if (!tallyUpgrade(state, id)) feed({ type: "upgrade", id });
+    },
+    closed: (id) => {
+      if (!tallyClosed(state, id)) feed({ type: "closed", id });
+    },
     listenerClosed: () => {
       emitter.emit("listener-closed", { at: clock.now() });
       feed({ type: "listener-closed" });

@@ -1,0 +1,166 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { counts, initial, nextDeadline, phase, stepInto, tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./index.ts";
+import type { Command, Id, Input, Mode, Options } from "./types.ts";
+import { NODE, REQUEST_LEVEL, type State } from "./testing/fixtures.test-helpers.ts";
+
+/*
+ * Counting request entities on the tallies while serving (what the engine's tracker does) against stepping every
+ * input: from any history, a shutdown at any point gives the same commands, the same counts and the same report.
+ */
+
+type Action =
+  | { readonly t: "open"; readonly kind: "http1" | "request"; readonly dt: number }
+  | { readonly t: "request" | "upgrade" | "closed"; readonly pick: number; readonly dt: number }
+  | { readonly t: "response-end"; readonly pick: number; readonly closing: boolean; readonly dt: number }
+  | { readonly t: "stream-open"; readonly kind: "sse" | "ws"; readonly dt: number }
+  | { readonly t: "tick"; readonly dt: number }
+  | { readonly t: "shutdown"; readonly mode: Mode; readonly dt: number };
+
+const dt = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2_000 }));
+const pick = fc.nat({ max: 1_000 });
+const mode = fc.constantFrom<Mode>("graceful", "lameduck", "immediate");
+
+/** Mostly the request path (open, request, response end, closed), with the odd stray input, stream and tick. */
+const serving: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant("open" as const), kind: fc.constantFrom("request" as const, "http1" as const), dt }), weight: 8 },
+  { arbitrary: fc.record({ t: fc.constant("request" as const), pick, dt }), weight: 8 },
+  { arbitrary: fc.record({ t: fc.constant("response-end" as const), pick, closing: fc.boolean(), dt }), weight: 8 },
+  { arbitrary: fc.record({ t: fc.constant("upgrade" as const), pick, dt }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant("closed" as const), pick, dt }), weight: 6 },
+  { arbitrary: fc.record({ t: fc.constant("stream-open" as const), kind: fc.constantFrom("sse" as const, "ws" as const), dt }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant("tick" as const), dt }), weight: 1 },
+);
+const shutdown = fc.record({ t: fc.constant("shutdown" as const), mode, dt });
+
+/** A serving history, a shutdown at a random point of it, and the life that goes on during the drain. */
+const history = fc
+  .tuple(fc.array(serving, { maxLength: 80 }), shutdown, fc.array(fc.oneof({ arbitrary: serving, weight: 12 }, { arbitrary: shutdown, weight: 1 }), { maxLength: 40 }))
+  .map(([before, stop, after]) => [...before, stop, ...after]);
+
+const options: fc.Arbitrary<Options> = fc.record({
+  notifyMs: fc.constantFrom(0, 0, 500),
+  timeoutMs: fc.integer({ min: 600, max: 10_000 }),
+  keepAliveGraceMs: fc.integer({ min: 0, max: 1_000 }),
+  capabilities: fc.constantFrom(REQUEST_LEVEL, { ...REQUEST_LEVEL, reportsListenerClosed: true }, NODE),
+});
+
+/** One machine, fed either input by input or, where the tallies take it, without a step. */
+class Machine {
+  readonly state: State;
+  readonly out: Command[] = [];
+  constructor(options: Options, readonly tally: boolean) {
+    this.state = initial(options);
+  }
+
+  /** Feed one input; returns its commands. */
+  feed(input: Input): Command[] {
+    this.out.length = 0;
+    if (!(this.tally && this.tallied(input))) stepInto(this.state, input, this.out);
+    return [...this.out];
+  }
+
+  private tallied(input: Input): boolean {
+    switch (input.type) {
+      case "open":
+        return tallyOpen(this.state, input.id, input.kind);
+      case "request":
+        return tallyRequest(this.state, input.id);
+      case "response-end":
+        return tallyResponseEnd(this.state, input.id, input.closing);
+      case "upgrade":
+        return tallyUpgrade(this.state, input.id);
+      case "closed":
+        return tallyClosed(this.state, input.id);
+      default:
+        return false;
+    }
+  }
+}
+
+/** Turn the abstract actions into inputs; ids are picked among every id ever opened, closed ones included. */
+function inputsOf(actions: readonly Action[], seed: number): Input[] {
+  const ids: Id[] = [];
+  const inputs: Input[] = [];
+  let now = 0;
+  let next = 1;
+  for (const action of actions) {
+    now += action.dt;
+    const chosen = ids.length === 0 ? 1 : (ids[("pick" in action ? action.pick : 0) % ids.length] as Id);
+    switch (action.t) {
+      case "open":
+        ids.push(next);
+        inputs.push({ type: "open", id: next++, kind: action.kind, now });
+        break;
+      case "stream-open":
+        inputs.push({ type: "stream-open", id: next++, kind: action.kind, now });
+        break;
+      case "request":
+      case "upgrade":
+      case "closed":
+        inputs.push({ type: action.t, id: chosen, now });
+        break;
+      case "response-end":
+        inputs.push({ type: "response-end", id: chosen, closing: action.closing, now });
+        break;
+      case "tick":
+        inputs.push({ type: "tick", now });
+        break;
+      case "shutdown":
+        inputs.push({ type: "shutdown", mode: action.mode, reason: "test", seed, hooks: [{ name: "h", order: 0, timeoutMs: 100 }], now });
+        break;
+    }
+  }
+  return inputs;
+}
+
+describe("tallies while serving", () => {
+  it("a shutdown at any point of a serving history gives the same commands, counts and report as stepping every input", () => {
+    fc.assert(
+      fc.property(options, history, fc.integer(), (opts, actions, seed) => {
+        const stepped = new Machine(opts, false);
+        const tallied = new Machine(opts, true);
+        let now = 0;
+        for (const input of inputsOf(actions, seed)) {
+          now = input.now;
+          expect(tallied.feed(input)).toEqual(stepped.feed(input));
+          expect(counts(tallied.state)).toEqual(counts(stepped.state));
+          expect(phase(tallied.state)).toBe(phase(stepped.state));
+          expect(nextDeadline(tallied.state)).toBe(nextDeadline(stepped.state));
+        }
+        // Past the signal the tallies take nothing. The end: past every deadline, then forced to a stop.
+        expect(tallied.state.tallies.size).toBe(0);
+        const end: Input[] = [
+          { type: "tick", now: now + 20_000 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_001 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_002 },
+        ];
+        for (const input of end) expect(tallied.feed(input)).toEqual(stepped.feed(input));
+        expect(phase(tallied.state)).toBe("stopped");
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("takes only request entities, and only while serving", () => {
+    const state = initial({ capabilities: REQUEST_LEVEL });
+    expect(tallyOpen(state, 1, "http1")).toBe(false);
+    expect(tallyRequest(state, 1)).toBe(false);
+    expect(tallyOpen(state, 2, "request")).toBe(true);
+    expect(tallyRequest(state, 2)).toBe(true);
+    expect(counts(state)).toMatchObject({ active: 1, requests: 1 });
+    stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 }, []);
+    expect(state.tallies.size).toBe(0);
+    expect(tallyOpen(state, 3, "request")).toBe(false);
+    expect(tallyClosed(state, 2)).toBe(false);
+  });
+
+  it("hands an in-flight request to the drain: it is marked closing at the signal", () => {
+    const state = initial({ capabilities: REQUEST_LEVEL });
+    tallyOpen(state, 7, "request");
+    tallyRequest(state, 7);
+    const out: Command[] = [];
+    stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 }, out);
+    expect(out).toContainEqual({ type: "mark-closing", id: 7 });
+  });
+});
