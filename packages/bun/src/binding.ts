@@ -1,4 +1,4 @@
-import type { Capabilities } from "@drain/core";
+import type { Capabilities, Id } from "@drain/core";
 import type { CloseGate, ConnectionCommand, RuntimeBinding, SignalName, Tracker } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
 import { serveControl } from "./control-listener.ts";
@@ -32,6 +32,8 @@ export interface BunBindingHooks {
   readonly closing: Set<number>;
   /** Holds responses while it waits for the moment to call `stop()`. */
   readonly gate: CloseGate;
+  /** The id of a request whose handler is running (see requests.ts `idOf`). */
+  connectionOf(request: object): Id | undefined;
   dispose(): void;
 }
 
@@ -42,6 +44,7 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
     runtime: "bun",
     pid: process.pid,
     capabilities: BUN_CAPABILITIES,
+    connectionOf: (request) => hooks.connectionOf(request),
     execute(command: ConnectionCommand): void {
       switch (command.type) {
         case "stop-accepting":

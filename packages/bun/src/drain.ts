@@ -63,10 +63,11 @@ export function drain(options: DrainOptions = {}): BunDrain {
     },
   };
 
-  const watcher = createCompletionWatcher();
+  // While only serving, nothing waits on a response end: the first check may come a little later and cost less.
+  const watcher = createCompletionWatcher(() => engine.phase !== "serving");
   const gate = createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs });
   const closing = new Set<number>();
-  const binding = createBunBinding(slot, { closing, gate, dispose: () => watcher.dispose() });
+  const binding = createBunBinding(slot, { closing, gate, connectionOf: (request) => tracking.idOf(request), dispose: () => watcher.dispose() });
   const engine = createEngine({ ...options, env: options.env ?? process.env }, binding);
   const tracking = createRequestTracking(engine.track, watcher, gate, closing);
 

@@ -37,6 +37,7 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
     runtime: "deno",
     pid: deno.pid,
     capabilities: DENO_CAPABILITIES,
+    connectionOf: (request) => (request === state.running.request ? state.running.id : undefined),
     execute(command: ConnectionCommand): void {
       switch (command.type) {
         case "stop-accepting":

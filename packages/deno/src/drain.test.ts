@@ -70,11 +70,23 @@ describe("request tracking", () => {
     expect(d.counts().requests).toBe(0);
   });
 
-  it("binds the request object to its id so sse() and websocket() find it", () => {
-    const { d, serve } = setup();
-    const request = h1("/now");
-    void serve.handler(request, fakeInfo().info);
-    expect(d.track.idOf(request)).toBeTypeOf("number");
+  it("knows a request's id while its handler runs, and after an async handler returned, so sse() and websocket() find it", async () => {
+    const fake = fakeDeno();
+    const d = createDenoDrain(OPTIONS, fake.deno);
+    live.push(d);
+    const seen: (number | undefined)[] = [];
+    const handler = d.wrap((async (request: Request): Promise<Response> => {
+      seen.push(d.track.idOf(request));
+      await Promise.resolve();
+      seen.push(d.track.idOf(request));
+      return new Response("ok");
+    }) as ServeHandler);
+    const request = h1("/");
+    const outside = h1("/");
+    await handler(request, fakeInfo().info);
+    expect(seen[0]).toBeTypeOf("number");
+    expect(seen[1]).toBe(seen[0]);
+    expect(d.track.idOf(outside)).toBeUndefined();
   });
 
   it("adds no Connection header while serving", async () => {

@@ -45,6 +45,7 @@ export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain
     started: (request: Request) => requestStarted(state, request),
     ended: (request: Request) => requestEnded(state, request),
     gate: state.gate,
+    running: state.running,
   };
   let wrapped = false;
 

@@ -23,6 +23,11 @@ export interface DenoState {
   disposed: boolean;
   /** Tells the engine the listener is closed (the binding wires it to the tracker when the engine starts). */
   listenerClosed: () => void;
+  /**
+   * The request whose handler is running, and its id: the binding's `connectionOf` answers for it without a
+   * WeakMap entry per request. An async handler's request is bound (`track.bind`) when it returns its promise.
+   */
+  readonly running: { request: Request | undefined; id: Id };
 }
 
 /** A fresh adapter state. */
@@ -38,6 +43,7 @@ export function denoState(gate: CloseGate = createCloseGate()): DenoState {
     gate,
     disposed: false,
     listenerClosed: () => {},
+    running: { request: undefined, id: 0 },
   };
 }
 

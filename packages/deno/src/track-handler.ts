@@ -15,6 +15,8 @@ export interface HandlerTracking {
   ended(request: Request): void;
   /** While it waits for the moment to call `shutdown()`, responses are held (see `CloseGate`). */
   readonly gate: CloseGate;
+  /** The request whose handler is running, for the binding's `connectionOf` (see `DenoState.running`). */
+  readonly running: { request: Request | undefined; id: Id };
 }
 
 /**
@@ -27,7 +29,7 @@ export interface HandlerTracking {
  * ```
  */
 export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): ServeHandler {
-  const { track, closing, gate } = tracking;
+  const { track, closing, gate, running } = tracking;
   // The ids whose response drain gave `Connection: close`; only filled during the drain, so `end` reads it
   // instead of a variable every request's closures would share (one closure per request, not three).
   const sentClose = new Set<Id>();
@@ -39,7 +41,6 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     if (tracking.disposed()) return handler(request, info);
     const id = track.open("request");
     track.request(id);
-    track.bind(request, id);
     tracking.started(request);
     if (gate.waiting) gate.arrived();
     const end = (): void => {
@@ -53,8 +54,21 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     // Measured on Deno 2.9.6: `completed` settles once the body is sent, for thrown handlers (500),
     // streams the server ends, streams a client drops, and 101 upgrades; never while a handler hangs.
     info.completed.then(end, end);
-    const result = handler(request, info);
-    return isPromiseLike(result) ? Promise.resolve(result).then((response) => respond(request, id, response)) : respond(request, id, result);
+    // While the handler runs, `connectionOf` knows its request; an async one is bound before it continues.
+    const outer = running.request;
+    const outerId = running.id;
+    running.request = request;
+    running.id = id;
+    let result: Response | Promise<Response>;
+    try {
+      result = handler(request, info);
+    } finally {
+      running.request = outer;
+      running.id = outerId;
+    }
+    if (!isPromiseLike(result)) return respond(request, id, result);
+    track.bind(request, id);
+    return Promise.resolve(result).then((response) => respond(request, id, response));
   };
 }
 

@@ -55,7 +55,8 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     allocate,
     opened: (id, conn) => loop.feed(conn === undefined ? { type: "stream-open", id, kind: "sse" } : { type: "stream-open", id, kind: "sse", conn }),
     closed: (id) => loop.feed({ type: "closed", id }),
-    connectionOf: (request) => (request === undefined ? undefined : requestIds.get(request)),
+    // Through the tracker, so a binding's own `connectionOf` answers too (see `RuntimeBinding.connectionOf`).
+    connectionOf: (request) => (request === undefined ? undefined : track.idOf(request)),
     reason: () => reason(state),
     error: reportError,
   });
@@ -150,7 +151,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     liveness: () => livenessResponse(phase(state)),
     sse: (start, sseOptions) => sse.create(start, sseOptions),
     websocket: (socket, wsOptions) => {
-      const conn = wsOptions?.request === undefined ? undefined : requestIds.get(wsOptions.request);
+      const conn = wsOptions?.request === undefined ? undefined : track.idOf(wsOptions.request);
       return websockets.register(socket, {
         allocate,
         opened: (id) => loop.feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn }),
