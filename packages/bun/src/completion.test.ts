@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BunServerLike } from "./bun-types.ts";
-import { createCompletionWatcher, POLL_MS, SERVING_CHECK_MS } from "./completion.ts";
+import { createCompletionWatcher, POLL_MS } from "./completion.ts";
 
 /** A server whose requests stay attached until `detach(request)`, as Bun's `requestIP` reports them. */
 function fakeServer() {
@@ -19,7 +19,7 @@ function fakeServer() {
 
 describe("createCompletionWatcher", () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
+    vi.useFakeTimers({ toFake: ["setImmediate", "clearImmediate", "setInterval", "clearInterval"] });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -49,41 +49,6 @@ describe("createCompletionWatcher", () => {
     vi.advanceTimersByTime(POLL_MS);
     expect(done).toHaveBeenCalledOnce();
     expect(vi.getTimerCount()).toBe(0); // the poll stops once nothing is left to watch
-  });
-
-  it("while only serving, checks fresh responses once per SERVING_CHECK_MS, and at once when a shutdown starts", () => {
-    const bun = fakeServer();
-    const done = vi.fn();
-    let hurry = false;
-    const watcher = createCompletionWatcher(() => hurry);
-    const first = bun.request();
-    const second = bun.request();
-    watcher.watch(bun.server, first, done, 1, false);
-    watcher.watch(bun.server, second, done, 2, false);
-    bun.detach(first);
-    bun.detach(second);
-    vi.advanceTimersByTime(SERVING_CHECK_MS - 1);
-    expect(done).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
-    expect(done.mock.calls).toEqual([
-      [1, false],
-      [2, false],
-    ]);
-    expect(vi.getTimerCount()).toBe(0);
-
-    const third = bun.request();
-    watcher.watch(bun.server, third, done, 3, false);
-    bun.detach(third);
-    hurry = true; // a shutdown started: the next response moves the waiting check up
-    const fourth = bun.request();
-    watcher.watch(bun.server, fourth, done, 4, true);
-    bun.detach(fourth);
-    vi.advanceTimersByTime(0); // the setImmediate, not the serving check's timer
-    expect(done.mock.calls.slice(2)).toEqual([
-      [3, false],
-      [4, true],
-    ]);
-    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("drops what it still watches when disposed", () => {

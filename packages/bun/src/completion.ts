@@ -3,13 +3,6 @@ import type { BunServerLike } from "./bun-types.ts";
 /** How often responses still being written are checked again. Bounds how late a response end is noticed. */
 export const POLL_MS = 50;
 
-/**
- * While serving, how long fresh responses wait for their first check. Nothing acts on a response end then (the
- * core only counts it), and one timer per this many milliseconds costs less than a `setImmediate` per event-loop
- * turn, which was about 13 % of drain's JavaScript time per request on Bun 1.4.5.
- */
-export const SERVING_CHECK_MS = 10;
-
 /** Notices when Bun has finished sending a response. */
 export interface CompletionWatcher {
   /**
@@ -39,14 +32,12 @@ interface Watched {
  * was written in full, the client went away, or the server was force-stopped (measured on Bun 1.4.5).
  * A small response is done by the next `setImmediate` (10,014 of 10,015 in a measurement; never by a microtask);
  * streams and large bodies are checked every {@link POLL_MS}. `setImmediate` rather than `setTimeout(0)`: it sees
- * the same and costs about 2 µs less CPU per request (server CPU in the overhead benchmark, Bun 1.4.5). While
- * `hurry()` is false (the server is only serving) the first check waits {@link SERVING_CHECK_MS} instead.
+ * the same and costs about 2 µs less CPU per request (server CPU in the overhead benchmark, Bun 1.4.5).
  */
-export function createCompletionWatcher(hurry: () => boolean = () => true): CompletionWatcher {
+export function createCompletionWatcher(): CompletionWatcher {
   let fresh: Watched[] = [];
   let slow: Watched[] = [];
   let freshTimer: ReturnType<typeof setImmediate> | undefined;
-  let freshLater: ReturnType<typeof setTimeout> | undefined;
   let slowTimer: ReturnType<typeof setInterval> | undefined;
   let disposed = false;
 
@@ -69,10 +60,7 @@ export function createCompletionWatcher(hurry: () => boolean = () => true): Comp
   };
 
   const checkFresh = (): void => {
-    if (freshTimer !== undefined) clearImmediate(freshTimer);
-    if (freshLater !== undefined) clearTimeout(freshLater);
     freshTimer = undefined;
-    freshLater = undefined;
     const batch = fresh;
     fresh = [];
     const left = sweep(batch);
@@ -89,19 +77,11 @@ export function createCompletionWatcher(hurry: () => boolean = () => true): Comp
     watch(server, request, done, id, closing): void {
       if (disposed) return;
       fresh.push({ server, request, done, id, closing });
-      if (freshTimer !== undefined) return;
-      if (hurry()) {
-        // During a shutdown a response end may end the drain: noticed at once. A check already waiting is moved up.
-        freshTimer = setImmediate(checkFresh);
-      } else if (freshLater === undefined) {
-        freshLater = setTimeout(checkFresh, SERVING_CHECK_MS);
-        (freshLater as { unref?: () => void }).unref?.();
-      }
+      freshTimer ??= setImmediate(checkFresh);
     },
     dispose(): void {
       disposed = true;
       if (freshTimer !== undefined) clearImmediate(freshTimer);
-      if (freshLater !== undefined) clearTimeout(freshLater);
       if (slowTimer !== undefined) clearInterval(slowTimer);
       fresh = [];
       slow = [];

@@ -63,8 +63,7 @@ export function drain(options: DrainOptions = {}): BunDrain {
     },
   };
 
-  // While only serving, nothing waits on a response end: the first check may come a little later and cost less.
-  const watcher = createCompletionWatcher(() => engine.phase !== "serving");
+  const watcher = createCompletionWatcher();
   const gate = createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs });
   const closing = new Set<number>();
   const binding = createBunBinding(slot, { closing, gate, connectionOf: (request) => tracking.idOf(request), dispose: () => watcher.dispose() });
