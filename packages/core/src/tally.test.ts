@@ -49,8 +49,10 @@ const options: fc.Arbitrary<Options> = fc.record({
 class Machine {
   readonly state: State;
   readonly out: Command[] = [];
-  constructor(options: Options, readonly tally: boolean) {
+  readonly tally: boolean;
+  constructor(options: Options, tally: boolean) {
     this.state = initial(options);
+    this.tally = tally;
   }
 
   /** Feed one input; returns its commands. */
