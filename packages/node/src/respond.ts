@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
+import { pipeWebBody } from "@drain/engine/control";
 
 /** Headers that describe the connection, not the message: HTTP/2 forbids them. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
@@ -38,56 +39,7 @@ export async function writeResponse(
   if (options.closing === true && !http2) headers["connection"] = "close";
   if (response.statusText !== "" && !http2) (res as ServerResponse).writeHead(response.status, response.statusText, headers);
   else res.writeHead(response.status, headers);
-  if (response.body === null) {
-    await endResponse(res);
-    return;
-  }
   // The head goes out now: an SSE client must see 200 before the first event.
-  if (!http2) (res as ServerResponse).flushHeaders();
-  await pipeBody(res, response.body);
-}
-
-async function pipeBody(res: ServerResponse | Http2ServerResponse, body: ReadableStream<Uint8Array>): Promise<void> {
-  const reader = body.getReader();
-  let clientGone = false;
-  const onClose = (): void => {
-    clientGone = true;
-    reader.cancel().catch(() => undefined);
-  };
-  res.once("close", onClose);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || clientGone) break;
-      if (!(res as ServerResponse).write(value)) await drained(res);
-    }
-    if (!clientGone) await endResponse(res);
-  } catch {
-    // No error argument: an 'error' event on the socket or stream would need a listener the app may not have.
-    res.destroy();
-  } finally {
-    res.off("close", onClose);
-    reader.releaseLock();
-  }
-}
-
-/** Resolve when the response can take more bytes, or has closed. */
-function drained(res: ServerResponse | Http2ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
-}
-
-/** End the response; resolves on finish, or on close when the socket went away first. */
-function endResponse(res: ServerResponse | Http2ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    res.once("close", resolve);
-    (res as ServerResponse).end(() => resolve());
-  });
+  if (!http2 && response.body !== null) (res as ServerResponse).flushHeaders();
+  await pipeWebBody(res, response.body);
 }

@@ -18,6 +18,7 @@ import {
   type StaleSocketOps,
 } from "./listener-kit.ts";
 import type { ControlEndpoint, ControlHandler, ControlListener, ControlListenerEvents } from "./types.ts";
+import { pipeWebBody } from "./pipe-body.ts";
 
 /** The parts of a `node:http` request the listener reads. */
 export interface HttpRequestLike {
@@ -280,46 +281,9 @@ async function writeAnswer(res: HttpResponseLike, response: Response, closing: b
   });
   if (closing) headers["connection"] = "close";
   res.writeHead(response.status, headers);
-  if (response.body !== null) {
-    // The head goes out now: `drain stop` shows "accepted" before the first progress line.
-    res.flushHeaders();
-    const reader = response.body.getReader();
-    let gone = false;
-    const onClose = (): void => {
-      gone = true;
-      reader.cancel().catch(() => undefined);
-    };
-    res.once("close", onClose);
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done || gone) break;
-        if (!res.write(value)) await untilDrained(res);
-      }
-    } catch {
-      res.destroy();
-      return;
-    } finally {
-      res.off("close", onClose);
-    }
-    if (gone) return;
-  }
-  await new Promise<void>((resolve) => {
-    res.once("close", resolve);
-    res.end(() => resolve());
-  });
-}
-
-function untilDrained(res: HttpResponseLike): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
+  // The head goes out now: `drain stop` shows "accepted" before the first progress line.
+  if (response.body !== null) res.flushHeaders();
+  await pipeWebBody(res, response.body);
 }
 
 /** The `node:fs` and `node:net` functions {@link nodeStaleSocketOps} uses (the same on Node, Bun and Deno). */

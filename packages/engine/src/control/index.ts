@@ -15,6 +15,7 @@ export { createControlHandler } from "./handler.ts";
 export { resolveControlOptions } from "./options.ts";
 export { BODY_TIMEOUT_MS, MAX_BODY_BYTES, MAX_TIMEOUT_MS } from "./body.ts";
 export type * from "./types.ts";
+export { pipeWebBody, type BodySink } from "./pipe-body.ts";
 export {
   bindPrivately,
   bindViaPrivateDir,
