@@ -18,7 +18,7 @@ import {
   type StaleSocketOps,
 } from "./listener-kit.ts";
 import type { ControlEndpoint, ControlHandler, ControlListener, ControlListenerEvents } from "./types.ts";
-import { pipeWebBody } from "./pipe-body.ts";
+import { pipeWebBody, type BodySink } from "./pipe-body.ts";
 
 /** The parts of a `node:http` request the listener reads. */
 export interface HttpRequestLike {
@@ -36,15 +36,9 @@ export interface HttpRequestLike {
 }
 
 /** The parts of a `node:http` response the listener writes. */
-export interface HttpResponseLike {
+export interface HttpResponseLike extends BodySink {
   writeHead(status: number, headers: Record<string, string | string[]>): unknown;
   flushHeaders(): void;
-  write(chunk: Uint8Array): boolean;
-  end(callback?: () => void): unknown;
-  destroy(): unknown;
-  once(event: "close", listener: () => void): unknown;
-  on(event: "drain" | "close", listener: () => void): unknown;
-  off(event: "drain" | "close", listener: () => void): unknown;
 }
 
 /** The parts of a `node:http` server the listener drives. */
