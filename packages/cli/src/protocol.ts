@@ -14,6 +14,8 @@ export interface StatusBody {
   readonly pid: number;
   readonly runtime: string;
   readonly phase: string;
+  /** Whether readiness passes (the app said it is ready and no shutdown was requested). Absent from older servers. */
+  readonly ready?: boolean;
   readonly counts: Counts;
   readonly msToDeadline: number | null;
   /** To the end of the whole budget, cleanup hooks included; null while serving. Absent from older servers. */

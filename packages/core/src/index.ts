@@ -11,6 +11,7 @@ export { step, stepInto } from "./step.ts";
 export { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
 export { nextDeadline } from "./clock.ts";
 export { counts, phase } from "./counts.ts";
+export { isReady } from "./readiness.ts";
 export { hookReports, latestNow, mode, MODES, msToBudgetEnd, msToForce, reason, totals } from "./read.ts";
 export { checkDuration, DEFAULTS, resolveOptions } from "./options.ts";
 export { drainError, isDrainError, type DrainError, type DrainErrorCode } from "./errors.ts";

@@ -19,6 +19,7 @@ describe("options", () => {
       lameduckWindowMs: 10_000,
       sseRetryMs: [1_000, 5_000],
       progressEveryMs: 1_000,
+      startReady: true,
     });
     const s0 = initial(nodeOptions());
     expect(phase(s0)).toBe("serving");

@@ -11,6 +11,7 @@ export const DEFAULTS: Omit<ResolvedOptions, "capabilities"> = {
   lameduckWindowMs: 10_000,
   sseRetryMs: [1_000, 5_000],
   progressEveryMs: 1_000,
+  startReady: true,
 };
 
 const DURATIONS = [
@@ -23,7 +24,7 @@ const DURATIONS = [
   "progressEveryMs",
 ] as const;
 
-const KNOWN: readonly string[] = [...DURATIONS, "sseRetryMs", "capabilities"];
+const KNOWN: readonly string[] = [...DURATIONS, "sseRetryMs", "startReady", "capabilities"];
 
 const CAPABILITIES: readonly (keyof Capabilities)[] = ["closeConnection", "forceConnection", "goaway", "connectionClose"];
 
@@ -92,6 +93,7 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
     lameduckWindowMs: durations["lameduckWindowMs"] ?? DEFAULTS.lameduckWindowMs,
     progressEveryMs: durations["progressEveryMs"] ?? DEFAULTS.progressEveryMs,
     sseRetryMs: resolveRetryRange(record["sseRetryMs"]),
+    startReady: resolveStartReady(record["startReady"]),
     capabilities: resolveCapabilities(record["capabilities"]),
   };
 }
@@ -107,6 +109,17 @@ function resolveRetryRange(value: unknown): readonly [number, number] {
     );
   }
   return [min, max];
+}
+
+function resolveStartReady(value: unknown): boolean {
+  if (value === undefined) return DEFAULTS.startReady;
+  if (typeof value !== "boolean") {
+    throw drainError(
+      "ERR_DRAIN_INVALID_OPTION",
+      `startReady must be true or false (false: readiness answers 503 until you call ready()), got ${describe(value)}.`,
+    );
+  }
+  return value;
 }
 
 function resolveCapabilities(value: unknown): Capabilities {

@@ -29,7 +29,8 @@ type Action =
   | { readonly t: "settle"; readonly pick: number; readonly dt: number }
   | { readonly t: "shutdown"; readonly mode: Mode; readonly dt: number }
   | { readonly t: "tick"; readonly atDeadline: boolean; readonly dt: number }
-  | { readonly t: "hook-done"; readonly pick: number; readonly error: boolean; readonly dt: number };
+  | { readonly t: "hook-done"; readonly pick: number; readonly error: boolean; readonly dt: number }
+  | { readonly t: "ready"; readonly dt: number };
 
 const servingAction: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("open" as const), kind: fc.constantFrom("http1" as const, "http2" as const, "request" as const), dt }), weight: 6 },
@@ -41,6 +42,7 @@ const servingAction: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("settle" as const), pick, dt }), weight: 3 },
   { arbitrary: fc.record({ t: fc.constant("tick" as const), atDeadline: fc.boolean(), dt }), weight: 4 },
   { arbitrary: fc.record({ t: fc.constant("hook-done" as const), pick, error: fc.boolean(), dt }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant("ready" as const), dt }), weight: 1 },
 );
 
 const shutdown: fc.Arbitrary<Action> = fc.record({ t: fc.constant("shutdown" as const), mode, dt });
@@ -78,6 +80,7 @@ const options: fc.Arbitrary<Options> = fc
     lameduckWindowMs: fc.integer({ min: 0, max: 10_000 }),
     retry: fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 5_000 })),
     progressEveryMs: fc.integer({ min: 100, max: 5_000 }),
+    startReady: fc.boolean(),
     capabilities,
   })
   .map(({ afterNotify, retry, ...rest }) => ({
@@ -250,6 +253,9 @@ class Harness {
         this.feed({ type: "tick", now: this.now });
         return;
       }
+      case "ready":
+        this.feed({ type: "ready", now });
+        return;
       case "hook-done": {
         const run = choose(c.runs, a.pick);
         if (run === undefined) return;

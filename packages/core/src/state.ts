@@ -67,6 +67,8 @@ export interface State {
   /** The listener is really closed: no connection can turn up any more. */
   listenerClosed: boolean;
   signalled: boolean;
+  /** The app said it is ready (or started so, `startReady`). Readiness is this while serving; see readiness.ts. */
+  ready: boolean;
   hooks: readonly HookSpec[];
   hookIndex: number;
   hookStartedAt: number;
@@ -106,6 +108,7 @@ export function initial(options: Options): State {
     stoppedAccepting: false,
     listenerClosed: false,
     signalled: false,
+    ready: options.startReady !== false,
     hooks: [],
     hookIndex: 0,
     hookStartedAt: 0,

@@ -1,6 +1,7 @@
 import { dropStaleTimers, fireDueTimers, reportProgress } from "./clock.ts";
 import { onClosed, onOpen, onRequest, onResponseEnd, onStreamOpen, onUpgrade } from "./connections.ts";
 import { checkDrained, enterDrain, enterForce, finishHook, hookDone, listenerClosed, requestShutdown, stopAccepting } from "./phases.ts";
+import { markReady } from "./readiness.ts";
 import type { State } from "./state.ts";
 import { foldTallies } from "./tally.ts";
 import type { Command, Input } from "./types.ts";
@@ -33,6 +34,7 @@ import type { Command, Input } from "./types.ts";
  * | shutdown        | start (see above)      | force                         | force                                              | cleanup: stop; else —   |
  * | hook-done       | —                      | —                             | —                                                  | cleanup: next hook      |
  * | listener-closed | noted                  | noted                         | noted; may end the drain                           | noted                   |
+ * | ready           | noted: readiness 200   | noted (readiness 503)         | noted (readiness 503)                              | noted                   |
  * | tick            | —                      | time only (`advance`)         | time only (`advance`)                              | time only (`advance`)   |
  *
  * The drain's first step, by kind (phases `enterDrain`): h1 idle or never-used starts its grace (grace.ts), h1
@@ -102,6 +104,9 @@ export function stepInto(state: State, input: Input, out: Command[]): void {
       break;
     case "listener-closed":
       listenerClosed(state, out);
+      break;
+    case "ready":
+      markReady(state);
       break;
     case "tick":
       break;

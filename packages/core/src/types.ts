@@ -75,6 +75,11 @@ export interface Options {
   readonly sseRetryMs?: readonly [min: number, max: number];
   /** How often a `progress` command is emitted while draining. */
   readonly progressEveryMs?: number;
+  /**
+   * Whether readiness answers 200 from the start. `false`: it answers 503 ("starting") until the app feeds `ready`
+   * (caches warm, migrations done); liveness is 200 either way. Default true.
+   */
+  readonly startReady?: boolean;
   /** What the adapter can do. */
   readonly capabilities: Capabilities;
 }
@@ -89,6 +94,7 @@ export interface ResolvedOptions {
   readonly lameduckWindowMs: number;
   readonly sseRetryMs: readonly [number, number];
   readonly progressEveryMs: number;
+  readonly startReady: boolean;
   readonly capabilities: Capabilities;
 }
 
@@ -130,6 +136,11 @@ export interface ShutdownInput {
 export interface ListenerClosedInput { readonly type: "listener-closed"; readonly now: number }
 /** Time passed; the caller feeds this when `nextDeadline` is reached. Any input moves time forward too. */
 export interface TickInput { readonly type: "tick"; readonly now: number }
+/**
+ * The app is ready to take traffic (`startReady: false`): readiness answers 200 while serving. Idempotent; after a
+ * shutdown was requested it changes nothing that can be seen (readiness stays failed).
+ */
+export interface ReadyInput { readonly type: "ready"; readonly now: number }
 /** The running cleanup hook finished (`error` set when it threw or rejected). */
 export interface HookDoneInput { readonly type: "hook-done"; readonly name: string; readonly error?: string; readonly now: number }
 
@@ -143,7 +154,8 @@ export type Input =
   | ShutdownInput
   | ListenerClosedInput
   | TickInput
-  | HookDoneInput;
+  | HookDoneInput
+  | ReadyInput;
 
 // --- commands ---
 

@@ -1,4 +1,4 @@
-import { checkDuration, counts, drainError, initial, MODES, msToBudgetEnd, msToForce, phase, reason, type Id, type Mode, type Report } from "@drain/core";
+import { checkDuration, counts, drainError, initial, isReady, MODES, msToBudgetEnd, msToForce, phase, reason, type Id, type Mode, type Report } from "@drain/core";
 import { realClock, type EngineClock } from "./clock.ts";
 import { attachControl } from "./control/attach.ts";
 import { createEffects } from "./effects.ts";
@@ -147,7 +147,12 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     stopped: exit.stopped,
     onShutdown: (name, hook, hookOptions) => hooks.add(name, hook, hookOptions),
     on: (event, listener) => emitter.on(event, listener),
-    readiness: () => readinessResponse(phase(state)),
+    readiness: () => readinessResponse(phase(state), isReady(state)),
+    ready: () => {
+      // Idempotent, and free once said: no input for a second call. After dispose there is no loop to feed.
+      if (loop.stopped || isReady(state)) return;
+      loop.feed({ type: "ready" });
+    },
     liveness: () => livenessResponse(phase(state)),
     sse: (start, sseOptions) => sse.create(start, sseOptions),
     websocket: (socket, wsOptions) => {

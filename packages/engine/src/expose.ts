@@ -32,6 +32,7 @@ export function exposeEngine<X extends object>(engine: Engine, extras: X): Omit<
     onShutdown: (name, hook, hookOptions) => engine.onShutdown(name, hook, hookOptions),
     on: (event, listener) => engine.on(event, listener),
     readiness: (request) => engine.readiness(request),
+    ready: () => engine.ready(),
     liveness: (request) => engine.liveness(request),
     sse: (start, sseOptions) => engine.sse(start, sseOptions),
     websocket: (socket, socketOptions) => engine.websocket(socket, socketOptions),

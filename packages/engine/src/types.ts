@@ -229,8 +229,24 @@ export interface Engine {
   onShutdown(name: string, hook: HookFunction, options?: HookOptions): () => void;
   /** Listen to an event; returns the function that stops listening. */
   on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void;
-  /** Readiness probe: 200 while serving, 503 from the moment shutdown is requested. */
+  /**
+   * Readiness probe: 200 while serving and ready, 503 from the moment shutdown is requested, and 503 ("starting")
+   * before `ready()` when the drain was created with `startReady: false`.
+   */
   readiness(request?: Request): Response;
+  /**
+   * The app is ready for traffic: with `startReady: false`, readiness answers 200 from now on (until a shutdown).
+   * Idempotent. Called after a shutdown was requested it changes nothing: readiness stays 503. A shutdown that
+   * starts before `ready()` drains as usual.
+   *
+   * @example
+   * ```ts
+   * const d = drain(server, { startReady: false });
+   * await warmCaches();
+   * d.ready(); // GET /ready: 503 "starting" until here, 200 from here
+   * ```
+   */
+  ready(): void;
   /** Liveness probe: 200 until the process exits. */
   liveness(request?: Request): Response;
   /**

@@ -3,7 +3,7 @@
  * against it. It knows nothing of the implementation: only inputs, commands, `phase`, `nextDeadline` and the
  * contract in `types.ts`. Test-only; not exported.
  */
-import { nextDeadline, phase } from "../index.ts";
+import { isReady, nextDeadline, phase } from "../index.ts";
 import type { Command, HookSpec, Id, Input, Kind, Mode, Phase, Report, ResolvedOptions } from "../types.ts";
 import type { State } from "./fixtures.test-helpers.ts";
 
@@ -98,6 +98,8 @@ export class Checker {
   };
 
   readonly options: ResolvedOptions;
+  /** A `ready` input was fed. */
+  private saidReady = false;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -161,6 +163,10 @@ export class Checker {
       this.fail(`stuck in ${statePhase}: shutting down, not stopped, and no deadline`);
     }
     if (this.stopped > 0 && statePhase !== "stopped") this.fail(`stopped was emitted but phase(state) is ${statePhase}`);
+    // Readiness at start-up: ready once started so or told so, and never again once a shutdown was asked for.
+    const readyExpected = (this.options.startReady !== false || this.saidReady) && statePhase === "serving";
+    if (isReady(state) !== readyExpected) this.fail(`isReady is ${isReady(state)}, expected ${readyExpected} in ${statePhase}`);
+    if (input.type === "ready" && commands.length > 0 && phaseBefore === "serving") this.fail(`ready while serving caused ${JSON.stringify(commands)}`);
   }
 
   /**
@@ -237,6 +243,9 @@ export class Checker {
       case "hook-done":
         if (!this.hookDone.has(input.name)) this.hookDone.set(input.name, input.error);
         for (const run of this.runs) if (run.name === input.name) run.done = true;
+        return;
+      case "ready":
+        this.saidReady = true;
         return;
       case "tick":
         return;

@@ -1,4 +1,4 @@
-import { counts as countsOf, mode, phase, totals, type Mode, type Report, type State } from "@drain/core";
+import { counts as countsOf, isReady, mode, phase, totals, type Mode, type Report, type State } from "@drain/core";
 import type { Emitter } from "../emitter.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "../types.ts";
 import { createControlHandler } from "./handler.ts";
@@ -91,6 +91,7 @@ function sourceOf(engine: ControlInternals): ControlSource {
     pid: engine.pid,
     now: () => engine.now(),
     phase: () => phase(state),
+    ready: () => isReady(state),
     mode: () => (phase(state) === "serving" ? engine.configuredMode : mode(state)),
     counts: () => countsOf(state),
     msToDeadline: () => engine.msToDeadline(),

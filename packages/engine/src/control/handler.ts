@@ -92,6 +92,7 @@ function status(source: ControlSource): Response {
     pid: source.pid,
     runtime: source.runtime,
     phase: source.phase(),
+    ready: source.ready(),
     counts: source.counts(),
     msToDeadline: wholeMs(ms),
     msToBudgetEnd: wholeMs(source.msToBudgetEnd()),

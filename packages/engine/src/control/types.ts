@@ -82,6 +82,8 @@ export interface ControlSource {
   readonly pid: number;
   now(): number;
   phase(): Phase;
+  /** Whether readiness passes now (ready and serving): `ready` in `GET /status`. */
+  ready(): boolean;
   /** The running shutdown's mode (`immediate` once escalated), or the configured one while serving. */
   mode(): Mode;
   counts(): Counts;
