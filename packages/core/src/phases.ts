@@ -1,3 +1,4 @@
+import { requestCrashDrain } from "./crash.ts";
 import { buildReport } from "./report.ts";
 import { nextRandom } from "./random.ts";
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
@@ -33,27 +34,45 @@ function fireSignal(state: State, out: Command[]): void {
 
 /** A shutdown request: the first one starts the sequence, a second one while it runs forces. */
 export function requestShutdown(state: State, input: ShutdownInput, out: Command[]): void {
-  const now = state.now;
+  // A crash (an uncaught error) has its own policy: crash.ts.
+  if (input.error !== undefined) return requestCrashDrain(state, input, out);
   if (state.phase === "serving") {
-    const { options } = state;
-    state.mode = input.mode;
-    state.reason = input.reason;
-    state.rng = input.seed | 0;
-    state.requestedAt = now;
-    state.hooks = input.hooks
-      .map((hook, index) => ({ hook, index }))
-      .sort((a, b) => a.hook.order - b.hook.order || a.index - b.index)
-      .map(({ hook }) => hook);
-    const hookTime = state.hooks.reduce((sum, hook) => sum + hook.timeoutMs, 0);
-    const timeoutMs = budgetOf(input, options.timeoutMs);
-    state.budgetEnd = now + timeoutMs;
-    // Keep back time for the hooks at the end of the budget, but never more than half of what the drain would get.
-    const reserve = Math.max(0, Math.min(options.cleanupMs, hookTime, (timeoutMs - options.notifyMs) / 2));
-    state.forceAt = state.budgetEnd - reserve;
+    const { notifyMs } = state.options;
+    beginShutdown(state, input, notifyMs);
     if (input.mode === "immediate") return enterForce(state, "immediate", out);
-    if (options.notifyMs > 0) return enterNotify(state, out);
+    if (notifyMs > 0) return enterNotify(state, out);
     return enterDrain(state, out);
   }
+  escalate(state, out);
+}
+
+/** The first request's bookkeeping: mode, reason, seed, sorted hooks, the budget and the force deadline in it. */
+export function beginShutdown(state: State, input: ShutdownInput, notifyMs: number): void {
+  const now = state.now;
+  state.mode = input.mode;
+  state.reason = input.reason;
+  state.rng = input.seed | 0;
+  state.requestedAt = now;
+  state.hooks = input.hooks
+    .map((hook, index) => ({ hook, index }))
+    .sort((a, b) => a.hook.order - b.hook.order || a.index - b.index)
+    .map(({ hook }) => hook);
+  const timeoutMs = budgetOf(input, state.options.timeoutMs);
+  state.budgetEnd = now + timeoutMs;
+  state.forceAt = state.budgetEnd - hookReserve(state, timeoutMs - notifyMs);
+}
+
+/**
+ * Time kept back for the hooks at the end of a budget: no more than `cleanupMs` or what their timeouts add up to,
+ * and never more than half of `drainWindow`, what the drain would get.
+ */
+export function hookReserve(state: State, drainWindow: number): number {
+  const hookTime = state.hooks.reduce((sum, hook) => sum + hook.timeoutMs, 0);
+  return Math.max(0, Math.min(state.options.cleanupMs, hookTime, drainWindow / 2));
+}
+
+/** A second request while one runs: force now (notify, drain), or stop waiting for the hooks (cleanup). */
+export function escalate(state: State, out: Command[]): void {
   if (state.phase === "notify" || state.phase === "drain") {
     state.escalated = true;
     state.mode = "immediate";
@@ -69,7 +88,7 @@ export function requestShutdown(state: State, input: ShutdownInput, out: Command
 }
 
 /** The request's own budget when it brings a usable one; anything else falls back to the configured budget. */
-function budgetOf(input: ShutdownInput, configured: number): number {
+export function budgetOf(input: ShutdownInput, configured: number): number {
   const own = input.timeoutMs;
   return typeof own === "number" && own >= 0 && Number.isFinite(own) ? own : configured;
 }

@@ -30,7 +30,8 @@ type Action =
   | { readonly t: "shutdown"; readonly mode: Mode; readonly dt: number }
   | { readonly t: "tick"; readonly atDeadline: boolean; readonly dt: number }
   | { readonly t: "hook-done"; readonly pick: number; readonly error: boolean; readonly dt: number }
-  | { readonly t: "ready"; readonly dt: number };
+  | { readonly t: "ready"; readonly dt: number }
+  | { readonly t: "crash"; readonly budget: number; readonly dt: number };
 
 const servingAction: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("open" as const), kind: fc.constantFrom("http1" as const, "http2" as const, "request" as const), dt }), weight: 6 },
@@ -45,7 +46,12 @@ const servingAction: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("ready" as const), dt }), weight: 1 },
 );
 
-const shutdown: fc.Arbitrary<Action> = fc.record({ t: fc.constant("shutdown" as const), mode, dt });
+/** An uncaught error: a shutdown carrying it, with a crash budget that is a fraction of the configured one. */
+const crash: fc.Arbitrary<Action> = fc.record({ t: fc.constant("crash" as const), budget: fc.double({ min: 0, max: 1, noNaN: true }), dt });
+const shutdown: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant("shutdown" as const), mode, dt }), weight: 3 },
+  { arbitrary: crash, weight: 1 },
+);
 const action: fc.Arbitrary<Action> = fc.oneof({ arbitrary: servingAction, weight: 30 }, { arbitrary: shutdown, weight: 1 });
 
 /** A server that has been busy for a while, is asked to stop (mostly), and lives on while it drains. */
@@ -256,6 +262,12 @@ class Harness {
       case "ready":
         this.feed({ type: "ready", now });
         return;
+      case "crash": {
+        const timeoutMs = Math.floor(a.budget * (this.scenario.options.timeoutMs ?? DEFAULTS.timeoutMs));
+        const error = `crash ${this.checker.shutdowns}`;
+        this.feed({ type: "shutdown", mode: "graceful", reason: "uncaughtException", seed: this.scenario.seed, hooks: this.scenario.hooks, timeoutMs, error, now });
+        return;
+      }
       case "hook-done": {
         const run = choose(c.runs, a.pick);
         if (run === undefined) return;

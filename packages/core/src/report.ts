@@ -11,7 +11,7 @@ export function buildReport(state: State): Report {
   });
   const hooksFailed = state.hookReports.some((hook) => hook.result === "error" || hook.result === "timeout");
   const forced = stats.forced + stats.sseForced + stats.wsForced > 0;
-  return {
+  const report: Report = {
     mode: state.mode,
     reason: state.reason,
     clean: !forced && !hooksFailed,
@@ -31,4 +31,5 @@ export function buildReport(state: State): Report {
     requestsDuringShutdown: stats.requestsDuringShutdown,
     hooks: state.hookReports.slice(),
   };
+  return state.crashError === undefined ? report : { ...report, error: state.crashError };
 }

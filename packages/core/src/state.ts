@@ -67,6 +67,8 @@ export interface State {
   /** The listener is really closed: no connection can turn up any more. */
   listenerClosed: boolean;
   signalled: boolean;
+  /** The first crash's error text (a shutdown input with `error`), once there was one; see crash.ts. */
+  crashError: string | undefined;
   /** The app said it is ready (or started so, `startReady`). Readiness is this while serving; see readiness.ts. */
   ready: boolean;
   hooks: readonly HookSpec[];
@@ -108,6 +110,7 @@ export function initial(options: Options): State {
     stoppedAccepting: false,
     listenerClosed: false,
     signalled: false,
+    crashError: undefined,
     ready: options.startReady !== false,
     hooks: [],
     hookIndex: 0,

@@ -14,8 +14,10 @@ import type { Command, Input } from "./types.ts";
  * | serving       | notify  | `shutdown` (graceful, lameduck) with `notifyMs` > 0              | phases `requestShutdown` |
  * | serving       | drain   | `shutdown` (graceful, lameduck) with `notifyMs` = 0              | phases `requestShutdown` |
  * | serving       | force   | `shutdown` immediate                                             | phases `requestShutdown` |
+ * | serving       | drain   | `shutdown` with `error` (a crash): no notify, the crash budget   | crash `requestCrashDrain` |
+ * | notify        | drain   | a first crash during the shutdown (its budget shrinks too)       | crash `requestCrashDrain` |
  * | notify        | drain   | time reaches `notifyUntil`                                       | `advance` below      |
- * | notify, drain | force   | a second `shutdown`                                              | phases `requestShutdown` |
+ * | notify, drain | force   | a second `shutdown`, or a second crash                           | phases `escalate`    |
  * | drain         | force   | time reaches `forceAt`                                           | `advance` below      |
  * | drain         | cleanup | nothing tracked is left and the listener is closed               | phases `checkDrained` |
  * | force         | cleanup | at once, once what is left is destroyed or left to the runtime   | phases `enterForce`  |

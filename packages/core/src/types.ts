@@ -130,6 +130,12 @@ export interface ShutdownInput {
    * `POST /shutdown {"timeoutMs": …}`). A finite number ≥ 0; notify is cut short when it would not fit.
    */
   readonly timeoutMs?: number;
+  /**
+   * Set when this request is a crash: the uncaught error's text, with `timeoutMs` the crash budget. While serving
+   * the drain starts at once (no notify); during a running shutdown the budget shrinks to the crash budget from
+   * now when that ends sooner; a second crash forces at once. The report keeps the first error.
+   */
+  readonly error?: string;
   readonly now: number;
 }
 /** The listener is really closed (only fed by adapters whose capabilities say `reportsListenerClosed`). */
@@ -260,4 +266,6 @@ export interface Report {
   /** Requests that started after the shutdown was requested (notify and drain). */
   readonly requestsDuringShutdown: number;
   readonly hooks: readonly HookReport[];
+  /** Present when an uncaught error (a crash) started this shutdown or cut it short: that error's text. */
+  readonly error?: string;
 }

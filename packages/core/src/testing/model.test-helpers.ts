@@ -80,6 +80,8 @@ export class Checker {
   report: Report | undefined;
   firstShutdown: { mode: Mode; now: number; hooks: readonly HookSpec[] } | undefined;
   shutdowns = 0;
+  /** The first crash (a shutdown input with `error`) before stopped: its error, and when its budget ends at the latest. */
+  crash: { readonly error: string; readonly end: number } | undefined;
   escalationExpected = false;
   requestsDuringShutdown = 0;
   readonly runs: HookRun[] = [];
@@ -163,6 +165,10 @@ export class Checker {
       this.fail(`stuck in ${statePhase}: shutting down, not stopped, and no deadline`);
     }
     if (this.stopped > 0 && statePhase !== "stopped") this.fail(`stopped was emitted but phase(state) is ${statePhase}`);
+    // A crash bounds every deadline by its budget, whatever was running.
+    if (this.crash !== undefined && this.stopped === 0 && deadline !== undefined && deadline > this.crash.end) {
+      this.fail(`nextDeadline ${deadline} is past the crash budget's end ${this.crash.end}`);
+    }
     // Readiness at start-up: ready once started so or told so, and never again once a shutdown was asked for.
     const readyExpected = (this.options.startReady !== false || this.saidReady) && statePhase === "serving";
     if (isReady(state) !== readyExpected) this.fail(`isReady is ${isReady(state)}, expected ${readyExpected} in ${statePhase}`);
@@ -234,6 +240,16 @@ export class Checker {
         return;
       case "shutdown":
         this.shutdowns++;
+        if (input.error !== undefined) {
+          // A crash: it starts a shutdown (or shrinks the running one's budget to its own); a second one forces.
+          if (this.crash !== undefined) {
+            if (phaseBefore === "notify" || phaseBefore === "drain") this.escalationExpected = true;
+          } else if (phaseBefore !== "stopped") {
+            this.crash = { error: input.error, end: input.now + (input.timeoutMs ?? this.options.timeoutMs) };
+          }
+          if (this.firstShutdown === undefined) this.firstShutdown = { mode: input.mode, now: input.now, hooks: input.hooks };
+          return;
+        }
         if (this.firstShutdown === undefined) {
           this.firstShutdown = { mode: input.mode, now: input.now, hooks: input.hooks };
         } else if (this.firstShutdown.mode !== "immediate" && (phaseBefore === "notify" || phaseBefore === "drain")) {
@@ -437,6 +453,7 @@ export class Checker {
     expect("durationMs", report.durationMs, now - first.now);
     expect("requestsDuringShutdown", report.requestsDuringShutdown, this.requestsDuringShutdown);
     if (this.escalationExpected) expect("escalated", report.escalated, true);
+    expect("error", report.error, this.crash?.error);
     if (report.escalated && this.shutdowns < 2) this.fail("report says escalated after a single shutdown request");
     if (report.mode !== first.mode && !(report.escalated && report.mode === "immediate")) {
       this.fail(`report mode ${report.mode}, but the shutdown asked for ${first.mode}`);
