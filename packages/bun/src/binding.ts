@@ -2,6 +2,7 @@ import type { Capabilities, Id } from "@drain/core";
 import type { CloseGate, ConnectionCommand, RuntimeBinding, SignalName, Tracker } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
 import { serveControl } from "./control-listener.ts";
+import { onCrash } from "./crash-events.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
 
 /**
@@ -77,6 +78,7 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
         process.off(signal, listener);
       };
     },
+    onCrash,
     exit(code: number): void {
       process.exit(code);
     },

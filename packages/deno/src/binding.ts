@@ -1,6 +1,7 @@
 import type { Capabilities } from "@drain/core";
 import type { ConnectionCommand, RuntimeBinding, Tracker } from "@drain/engine";
 import { serveControl } from "./control-listener.ts";
+import { onCrash, type ErrorEventTarget } from "./crash-events.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
 import type { DenoApi } from "./deno-api.ts";
 import { startShutdown, type DenoState } from "./shutdown-state.ts";
@@ -67,6 +68,7 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
       deno.addSignalListener(signal, listener);
       return () => deno.removeSignalListener(signal, listener);
     },
+    onCrash: (listener) => onCrash(globalThis as unknown as ErrorEventTarget, listener),
     exit(code: number): void {
       deno.exit(code);
     },

@@ -25,6 +25,8 @@ export interface EffectsContext {
   readonly feed: FeedLoop["feed"];
   finish(report: Report): void;
   reportError(error: unknown, context: string): void;
+  /** The first uncaught error, once the `crash` option saw one: hooks are given it. */
+  crash?(): { readonly error: unknown } | undefined;
 }
 
 /** The engine's side of the core's commands: events, log lines, hooks, and the adapter's share. */
@@ -117,7 +119,7 @@ export function createEffects(ctx: EffectsContext): Effects {
     runningHook?.abort();
     const controller = new AbortController();
     runningHook = controller;
-    void ctx.hooks.run(name, controller.signal, timeoutMs).then((error) => {
+    void ctx.hooks.run(name, controller.signal, timeoutMs, ctx.crash?.()).then((error) => {
       if (runningHook !== controller) return;
       ctx.feed(error === undefined ? { type: "hook-done", name } : { type: "hook-done", name, error });
     });

@@ -1,11 +1,15 @@
 import { drainError, MODES, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
 import { resolveControlOptions } from "./control/options.ts";
+import { resolveCrash, type CrashSettings } from "./crash.ts";
 import type { ControlSettings } from "./control/types.ts";
 import type { DrainOptions, ExitPolicy, Logger, SignalName } from "./types.ts";
 
 /** The engine's own option keys; the rest belong to the core and are checked there. */
-const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control"] as const;
+const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control", "crash"] as const;
 const SIGNALS: readonly SignalName[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
+
+/** sysexits.h's "internal software error": the exit code after a crash unless `exit.crashed` says otherwise. */
+const EX_SOFTWARE = 70;
 
 /** Under Kubernetes the endpoints controller needs a few seconds to stop routing to a terminating pod. */
 const KUBERNETES_NOTIFY_MS = 5_000;
@@ -17,6 +21,8 @@ export interface EngineSettings {
   readonly logger: Logger | false;
   readonly mode: Mode;
   readonly control: ControlSettings | undefined;
+  /** The `crash` option: `undefined` when off. */
+  readonly crash: CrashSettings | undefined;
   /** systemd's notification socket (`NOTIFY_SOCKET` in `env`), when the process runs under it. */
   readonly notifySocket: string | undefined;
 }
@@ -24,7 +30,7 @@ export interface EngineSettings {
 /** Validate every option at start-up; a mistake throws a DrainError with a stable code before anything listens. */
 export function resolveEngineOptions(options: DrainOptions, capabilities: Capabilities): EngineSettings {
   assertOptionsObject(options);
-  const { signals, exit, logger, mode, env, control, ...coreOptions } = options;
+  const { signals, exit, logger, mode, env, control, crash, ...coreOptions } = options;
   if (env !== undefined && (env === null || typeof env !== "object" || Array.isArray(env))) {
     throw drainError("ERR_DRAIN_INVALID_OPTION", `env must be an object of environment variables (process.env, Deno.env.toObject()), got ${describeValue(env)}.`);
   }
@@ -38,6 +44,7 @@ export function resolveEngineOptions(options: DrainOptions, capabilities: Capabi
     logger: resolveLogger(logger),
     mode: resolveMode(mode),
     control: resolveControlOptions(control),
+    crash: resolveCrash(crash),
     notifySocket: typeof env?.["NOTIFY_SOCKET"] === "string" && env["NOTIFY_SOCKET"] !== "" ? env["NOTIFY_SOCKET"] : undefined,
   };
 }
@@ -90,22 +97,23 @@ function resolveSignals(value: DrainOptions["signals"]): readonly SignalName[] {
 
 function resolveExit(value: DrainOptions["exit"]): Required<ExitPolicy> | false {
   if (value === false) return false;
-  if (value === undefined) return { clean: 0, forced: 1 };
+  if (value === undefined) return { clean: 0, forced: 1, crashed: EX_SOFTWARE };
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw drainError("ERR_DRAIN_INVALID_OPTION", "exit must be false (leave the process alone) or { clean?: number, forced?: number }.");
+    throw drainError("ERR_DRAIN_INVALID_OPTION", "exit must be false (leave the process alone) or { clean?: number, forced?: number, crashed?: number }.");
   }
-  const extra = Object.keys(value).find((key) => key !== "clean" && key !== "forced");
+  const extra = Object.keys(value).find((key) => key !== "clean" && key !== "forced" && key !== "crashed");
   if (extra !== undefined) {
-    throw drainError("ERR_DRAIN_UNKNOWN_OPTION", `Unknown exit option ${JSON.stringify(extra)}. Known: clean, forced (for example exit: { clean: 0, forced: 3 }).`);
+    throw drainError("ERR_DRAIN_UNKNOWN_OPTION", `Unknown exit option ${JSON.stringify(extra)}. Known: clean, forced, crashed (for example exit: { clean: 0, forced: 3 }).`);
   }
   const clean = value.clean ?? 0;
   const forced = value.forced ?? 1;
-  for (const [key, code] of [["clean", clean], ["forced", forced]] as const) {
+  const crashed = value.crashed ?? EX_SOFTWARE;
+  for (const [key, code] of [["clean", clean], ["forced", forced], ["crashed", crashed]] as const) {
     if (!Number.isInteger(code) || code < 0 || code > 255) {
       throw drainError("ERR_DRAIN_INVALID_OPTION", `exit.${key} must be a whole number from 0 to 255, got ${describeValue(code)}.`);
     }
   }
-  return { clean, forced };
+  return { clean, forced, crashed };
 }
 
 function resolveLogger(value: DrainOptions["logger"]): Logger | false {

@@ -1,6 +1,7 @@
 import { checkDuration, counts, drainError, initial, isReady, MODES, msToBudgetEnd, msToForce, phase, reason, type Id, type Mode, type Report } from "@drain/core";
 import { realClock, type EngineClock } from "./clock.ts";
 import { attachControl } from "./control/attach.ts";
+import { crashMessage, listenToCrashes } from "./crash.ts";
 import { createEffects } from "./effects.ts";
 import { Emitter } from "./emitter.ts";
 import { resolveEngineOptions, type EngineSettings } from "./engine-options.ts";
@@ -12,7 +13,7 @@ import { listenToSignals } from "./signals.ts";
 import { SseRegistry } from "./sse.ts";
 import { SupervisorNotifier } from "./systemd-notify.ts";
 import { createTracker } from "./tracker.ts";
-import type { DrainOptions, Engine, EngineEvents, RuntimeBinding } from "./types.ts";
+import type { CrashOrigin, DrainOptions, Engine, EngineEvents, RuntimeBinding } from "./types.ts";
 import { WebSocketRegistry } from "./websockets.ts";
 
 export type { EngineClock } from "./clock.ts";
@@ -70,7 +71,11 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     emitter,
     log,
     emitHookReports: () => effects.emitHookReports(),
-    stopListeningToSignals: () => stopListeningToSignals(),
+    stopListeningToSignals: () => {
+      stopListeningToSignals();
+      // From the report on, an uncaught error is the runtime's again (print and exit).
+      crashes.stop();
+    },
     closeControl: () => (control.started ? control.close() : undefined),
     reportError,
   });
@@ -78,6 +83,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     state, binding, clock, emitter, log, supervisor, sse, websockets, hooks, shutdownController, reportError,
     feed: loop.feed,
     finish: (report) => void exit.finish(report),
+    crash: () => crashes.first(),
   });
 
   function shutdown(request: ShutdownRequest = {}): Promise<Report> {
@@ -96,6 +102,15 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     loop.feed({ type: "shutdown", mode, reason: why, seed, hooks: hooks.specs(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     return exit.stopped;
   }
+
+  /** An uncaught error (the `crash` option): drain within the crash budget; the core decides what it does to a running shutdown. */
+  function crash(error: unknown, origin: CrashOrigin): void {
+    if (loop.stopped || phase(state) === "stopped") return;
+    const seed = Math.floor(Math.random() * 0x100000000);
+    emitter.emit("error", { error, context: origin });
+    loop.feed({ type: "shutdown", mode: "graceful", reason: origin, seed, hooks: hooks.specs(), timeoutMs: settings.crash?.timeoutMs, error: crashMessage(error) });
+  }
+  const crashes = listenToCrashes(binding, settings.crash, log, crash, reportError);
 
   const stopListeningToSignals = listenToSignals(binding, settings.signals, clock, () => phase(state) === "serving", (request) => void shutdown(request), reportError);
   const control = attachControl({
@@ -125,6 +140,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
     if (running()) void shutdown({ mode: "immediate", reason: "dispose()" });
     stopListeningToSignals();
+    crashes.stop();
     loop.stop();
     effects.abandonHook();
     void control.close();
@@ -176,6 +192,9 @@ function checkBinding(options: DrainOptions, binding: RuntimeBinding): EngineSet
     throw drainError("ERR_DRAIN_INVALID_OPTION", "createEngine needs a runtime binding; use the adapter for your runtime (@drain/node, @drain/bun or @drain/deno).");
   }
   const settings = resolveEngineOptions(options, binding.capabilities);
+  if (settings.crash !== undefined && typeof binding.onCrash !== "function") {
+    throw drainError("ERR_DRAIN_INVALID_OPTION", `the ${binding.runtime} adapter cannot listen to uncaught errors; leave out the crash option or use @drain/node, @drain/bun or @drain/deno.`);
+  }
   if (settings.control !== undefined && typeof binding.serveControl !== "function") {
     throw drainError("ERR_DRAIN_INVALID_OPTION", `the ${binding.runtime} adapter has no control endpoint; leave out the control option or use @drain/node, @drain/bun or @drain/deno.`);
   }

@@ -29,7 +29,7 @@ export interface Exit {
 
 /**
  * Announce the report, let the adapter finish, close the control listener last (once the report line of every
- * `POST /shutdown` is written), then exit with the clean or forced code unless `exit: false`.
+ * `POST /shutdown` is written), then exit with the clean, forced or crashed code unless `exit: false`.
  *
  * @example
  * ```ts
@@ -61,7 +61,8 @@ export function createExit(ctx: ExitContext): Exit {
     const closing = ctx.closeControl();
     if (closing !== undefined) await closing;
     if (ctx.exit !== false) {
-      const code = report.clean ? ctx.exit.clean : ctx.exit.forced;
+      // A crash exits with its own code however its drain went: a supervisor must tell it from a deploy.
+      const code = report.error !== undefined ? ctx.exit.crashed : report.clean ? ctx.exit.clean : ctx.exit.forced;
       // Let code awaiting the report run first.
       await new Promise((resolve) => setTimeout(resolve, 0));
       binding.exit(code);

@@ -41,14 +41,14 @@ export class HookRegistry {
   }
 
   /**
-   * Call a hook. Settles with `undefined` or the error text; never rejects, whatever the hook does (throw,
+   * Call a hook (with the crash's error, after one). Settles with `undefined` or the error text; never rejects, whatever the hook does (throw,
    * reject, hang: the core times a hung one out and the engine stops listening to it).
    */
-  async run(name: string, signal: AbortSignal, timeoutMs: number): Promise<string | undefined> {
+  async run(name: string, signal: AbortSignal, timeoutMs: number, crash?: { readonly error: unknown }): Promise<string | undefined> {
     const hook = this.#hooks.get(name);
     if (hook === undefined) return "hook was removed before it ran";
     try {
-      await hook.fn({ signal, timeoutMs });
+      await hook.fn(crash === undefined ? { signal, timeoutMs } : { signal, timeoutMs, error: crash.error });
       return undefined;
     } catch (error) {
       return error instanceof Error ? error.message || error.name : String(error);

@@ -28,6 +28,9 @@ export type ConnectionCommand =
 /** The signals drain listens to by default. */
 export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT";
 
+/** Where an uncaught error came from: a throw nothing caught, or a rejected promise nothing handled. */
+export type CrashOrigin = "uncaughtException" | "unhandledRejection";
+
 /**
  * What an adapter gives the engine: its runtime's abilities and a way to act on them.
  * The engine decides nothing about connections itself; it passes the core's commands here.
@@ -42,6 +45,13 @@ export interface RuntimeBinding {
   execute(command: ConnectionCommand): void;
   /** Listen to an OS signal; returns the function that stops listening. */
   onSignal(signal: SignalName, listener: () => void): () => void;
+  /**
+   * Listen to uncaught errors (Node, Bun: `uncaughtException` and `unhandledRejection`; Deno: the global `error`
+   * and `unhandledrejection` events) in a way that keeps the process alive while the crash drains. Returns the
+   * function that stops listening, after which the runtime's own behaviour (print and exit) is back. Only called
+   * with the `crash` option; an adapter without it rejects that option.
+   */
+  onCrash?(listener: (error: unknown, origin: CrashOrigin) => void): () => void;
   /** End the process with this code. */
   exit(code: number): void;
   /** After the report and before the exit: release whatever the runtime still holds (listener, invisible sockets). */
@@ -84,14 +94,35 @@ export interface ExitPolicy {
   readonly clean?: number;
   /** Exit code when something had to be forced or a hook failed. Default 1. */
   readonly forced?: number;
+  /** Exit code after a crash (the `crash` option), however its drain went. Default 70 (`EX_SOFTWARE`). */
+  readonly crashed?: number;
+}
+
+/** How an uncaught error is drained (the `crash` option). */
+export interface CrashOptions {
+  /** The crash's own budget, from the error to the exit: work in flight, hooks and all. Default 5000 ms. */
+  readonly timeoutMs?: number;
 }
 
 /** Options shared by every adapter (`@drain/node`, `@drain/bun`, `@drain/deno`). */
 export interface DrainOptions extends Omit<CoreOptions, "capabilities"> {
   /** Signals that start a graceful shutdown; a second one forces. `false` installs no listener. Default `["SIGTERM", "SIGINT"]`. */
   readonly signals?: readonly SignalName[] | false;
-  /** Exit codes, or `false` to leave the process alone. Default `{ clean: 0, forced: 1 }`. */
+  /** Exit codes, or `false` to leave the process alone. Default `{ clean: 0, forced: 1, crashed: 70 }`. */
   readonly exit?: ExitPolicy | false;
+  /**
+   * Drain on an uncaught exception or unhandled rejection instead of dying at once: log it, fail readiness, give
+   * work in flight `timeoutMs` (SSE last frames, WebSocket 1001s and hooks included; the hooks get the error), write
+   * the report with the error, and exit with `exit.crashed`. A second error during it forces at once. During a
+   * shutdown already running the budget shrinks to the crash budget when that ends sooner. Off by default: the
+   * runtime's own behaviour (print and exit 1) is left alone.
+   *
+   * @example
+   * ```ts
+   * drain(server, { crash: { timeoutMs: 3_000 } });
+   * ```
+   */
+  readonly crash?: boolean | CrashOptions;
   /** Where progress lines go. `false` silences them. Default: short lines on stderr. */
   readonly logger?: Logger | false;
   /** Mode used when a signal starts the shutdown. Default `"graceful"`. */
@@ -105,8 +136,27 @@ export interface DrainOptions extends Omit<CoreOptions, "capabilities"> {
   readonly control?: ControlOptions;
 }
 
-/** Cleanup hook function: gets an AbortSignal that fires at its timeout. */
-export type HookFunction = (context: { readonly signal: AbortSignal; readonly timeoutMs: number }) => unknown;
+/**
+ * Cleanup hook function: gets an AbortSignal that fires at its timeout and, when an uncaught error (the `crash`
+ * option) started or cut short the shutdown, that error.
+ *
+ * @example
+ * ```ts
+ * d.onShutdown("flush", async ({ signal, error }) => {
+ *   if (error !== undefined) await errorTracker.capture(error);
+ *   await queue.flush({ signal });
+ * });
+ * ```
+ */
+export type HookFunction = (context: HookContext) => unknown;
+
+/** What a cleanup hook is called with. */
+export interface HookContext {
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  /** The uncaught error of a crash (the `crash` option); absent for a shutdown asked for by a signal or a call. */
+  readonly error?: unknown;
+}
 
 export interface HookOptions {
   /** Lower runs first. Default 0; equal orders run in registration order. */

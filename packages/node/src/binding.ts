@@ -2,6 +2,7 @@ import process from "node:process";
 import type { Capabilities } from "@drain/core";
 import type { RuntimeBinding } from "@drain/engine";
 import { createCommandRunner } from "./commands.ts";
+import { onCrash } from "./crash-events.ts";
 import type { AdapterContext } from "./context.ts";
 import { serveControl } from "./control-listener.ts";
 import { connectionOfRequest } from "./http1.ts";
@@ -38,6 +39,9 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     onSignal(signal, listener) {
       process.on(signal, listener);
       return context.listeners.add(() => process.off(signal, listener));
+    },
+    onCrash(listener) {
+      return context.listeners.add(onCrash(listener));
     },
     exit(code) {
       process.exit(code);

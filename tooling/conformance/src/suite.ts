@@ -4,6 +4,7 @@
  */
 import { describe } from "vitest";
 import { connectionCases } from "./cases/connections.ts";
+import { crashCases } from "./cases/crash.ts";
 import { CONTROL_TARGETS, controlCases } from "./cases/control.ts";
 import { http2Cases } from "./cases/http2.ts";
 import { inFlightCases } from "./cases/in-flight.ts";
@@ -38,6 +39,7 @@ export function defineConformance(target: Target): void {
     describe("work in flight", () => inFlightCases(target));
     describe("lifecycle", () => lifecycleCases(target));
     describe("readiness at start-up", () => startupCases(target));
+    describe("crashes", () => crashCases(target));
     if (CONTROL_TARGETS.includes(target.name)) describe("control endpoint", () => controlCases(target));
   });
 }

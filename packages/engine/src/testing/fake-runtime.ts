@@ -1,7 +1,7 @@
 import type { Capabilities } from "@drain/core";
 import type { EngineClock } from "../engine.ts";
 import type { ControlEndpoint, ControlHandler, ControlListenerEvents } from "../control/types.ts";
-import type { ConnectionCommand, Logger, RuntimeBinding, SignalName } from "../types.ts";
+import type { ConnectionCommand, CrashOrigin, Logger, RuntimeBinding, SignalName } from "../types.ts";
 
 /** A clock whose time moves only when a test says so; timers fire in order as it moves. */
 export class FakeClock implements EngineClock {
@@ -89,6 +89,19 @@ export class FakeRuntime implements RuntimeBinding {
     let n = 0;
     for (const set of this.signalListeners.values()) n += set.size;
     return n;
+  }
+
+  /** Listeners of uncaught errors (the `crash` option). */
+  readonly crashListeners = new Set<(error: unknown, origin: CrashOrigin) => void>();
+
+  onCrash(listener: (error: unknown, origin: CrashOrigin) => void): () => void {
+    this.crashListeners.add(listener);
+    return () => this.crashListeners.delete(listener);
+  }
+
+  /** An uncaught error, the way the runtime would report it: to every listener. */
+  crash(error: unknown, origin: CrashOrigin = "uncaughtException"): void {
+    for (const listener of [...this.crashListeners]) listener(error, origin);
   }
 
   exit(code: number): void {
