@@ -25,4 +25,9 @@ describe("formatReport", () => {
     const cut = { ...report, websockets: { closed: 5, cutAfterCloseTimeout: 2, forced: 0 } };
     expect(formatReport(7, cut)).toContain("closed 5 WebSockets (2 cut after not answering the close); forced 0 connections, 0 SSE, 0 WebSockets");
   });
+
+  it("names the crash that ended the process, when there was one", () => {
+    expect(formatReport(7, { ...report, error: "Error: boom" })).toMatch(/; after a crash: Error: boom$/);
+    expect(formatReport(7, report)).not.toContain("crash");
+  });
 });

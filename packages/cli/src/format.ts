@@ -31,7 +31,8 @@ export function formatReport(pid: number, report: ReportBody): string {
   const failedHooks = (report.hooks ?? []).filter((hook) => hook.result !== "ok").map((hook) => `${hook.name} (${hook.result})`);
   const hooks = failedHooks.length === 0 ? "" : `; hooks not ok: ${failedHooks.join(", ")}`;
   const state = report.clean ? "clean" : "NOT clean";
-  return `drain: pid ${pid} stopped ${state} in ${formatSeconds(report.durationMs)} (${report.mode}): ${closed}; ${streams}; ${forced}${hooks}`;
+  const crash = typeof report.error === "string" ? `; after a crash: ${report.error}` : "";
+  return `drain: pid ${pid} stopped ${state} in ${formatSeconds(report.durationMs)} (${report.mode}): ${closed}; ${streams}; ${forced}${hooks}${crash}`;
 }
 
 /** `drain: pid 4321 (node) serving: 2 requests, 3 idle` for `drain status`. */

@@ -32,6 +32,8 @@ export interface ReportBody {
   readonly sse?: { readonly ended?: number; readonly forced?: number };
   readonly websockets?: { readonly closed?: number; readonly cutAfterCloseTimeout?: number; readonly forced?: number };
   readonly hooks?: readonly { readonly name: string; readonly result: string }[];
+  /** The uncaught error of a crash (the server's `crash` option); absent otherwise and from older servers. */
+  readonly error?: string;
 }
 
 /**

@@ -133,3 +133,12 @@ describe("crash: an uncaught error drains within its own budget (opt in)", () =>
     expect(codeOf(() => createEngine({ logger: false, crash: true }, bare, new FakeClock()))).toBe("ERR_DRAIN_INVALID_OPTION");
   });
 });
+
+describe("the report's log line after a crash", () => {
+  it("names the crash", async () => {
+    const { runtime, engine, logger } = setup({ crash: true });
+    runtime.crash(new Error("boom"));
+    await engine.stopped;
+    expect(logger.lines.some((line) => line.startsWith("drain: stopped in") && line.endsWith("after a crash: Error: boom"))).toBe(true);
+  });
+});

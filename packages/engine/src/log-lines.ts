@@ -45,6 +45,10 @@ export function summaryLine(report: Report): string {
     (cut > 0 ? ` (${cut} cut after no answer within wsCloseTimeoutMs)` : "");
   const forced = c.forced + report.sse.forced + report.websockets.forced;
   const hooksFailed = report.hooks.filter((hook) => hook.result !== "ok").map((hook) => `${hook.name} ${hook.result}`);
-  const tail = [`${forced} forced`, ...(hooksFailed.length > 0 ? [`hooks: ${hooksFailed.join(", ")}`] : [])];
+  const tail = [
+    `${forced} forced`,
+    ...(hooksFailed.length > 0 ? [`hooks: ${hooksFailed.join(", ")}`] : []),
+    ...(report.error !== undefined ? [`after a crash: ${report.error}`] : []),
+  ];
   return `drain: stopped in ${seconds(report.durationMs)}, ${report.clean ? "clean" : "NOT clean"}: ${closed}; ${streams}; ${tail.join("; ")}`;
 }
