@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatReport } from "./format.ts";
+import { formatReport, formatStatus } from "./format.ts";
 import type { ReportBody } from "./protocol.ts";
 
 describe("formatReport", () => {
@@ -29,5 +29,16 @@ describe("formatReport", () => {
   it("names the crash that ended the process, when there was one", () => {
     expect(formatReport(7, { ...report, error: "Error: boom" })).toMatch(/; after a crash: Error: boom$/);
     expect(formatReport(7, report)).not.toContain("crash");
+  });
+});
+
+describe("formatStatus", () => {
+  const status = { pid: 7, runtime: "node", phase: "serving", counts: { requests: 1 }, msToDeadline: null };
+
+  it("says when the server is serving but not ready yet (startReady: false before ready())", () => {
+    expect(formatStatus({ ...status, ready: false })).toBe("drain: pid 7 (node) serving (starting: not ready yet): 1 requests in flight");
+    expect(formatStatus({ ...status, ready: true })).toBe("drain: pid 7 (node) serving: 1 requests in flight");
+    // Older servers leave `ready` out.
+    expect(formatStatus(status)).toBe("drain: pid 7 (node) serving: 1 requests in flight");
   });
 });

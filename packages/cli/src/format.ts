@@ -37,7 +37,9 @@ export function formatReport(pid: number, report: ReportBody): string {
 
 /** `drain: pid 4321 (node) serving: 2 requests, 3 idle` for `drain status`. */
 export function formatStatus(status: StatusBody): string {
-  return `drain: pid ${status.pid} (${status.runtime}) ${status.phase}: ${formatCounts(status.counts)}${deadline(status.msToDeadline, "; ")}`;
+  // Serving but not ready yet (`startReady: false` before `ready()`): readiness answers 503, so say so.
+  const phase = status.phase === "serving" && status.ready === false ? "serving (starting: not ready yet)" : status.phase;
+  return `drain: pid ${status.pid} (${status.runtime}) ${phase}: ${formatCounts(status.counts)}${deadline(status.msToDeadline, "; ")}`;
 }
 
 const LABELS: readonly (readonly [key: string, label: string])[] = [
