@@ -27,6 +27,22 @@ describe("drainMiddleware: probes", () => {
     expect((await app.request("/live")).status).toBe(200);
   });
 
+  it("with startReady false, readiness is 503 until a handler calls c.var.drain.ready(); no Connection: close while starting", async () => {
+    const { app } = appWith(testDrain({ startReady: false }));
+    app.post("/warmed", (c) => {
+      c.var.drain.ready();
+      return c.text("ready");
+    });
+    const starting = await app.request("/ready");
+    expect(starting.status).toBe(503);
+    expect(await starting.text()).toBe("starting\n");
+    // Still serving: only the probe says "not yet", nothing asks clients to close.
+    expect(starting.headers.get("connection")).toBeNull();
+    expect((await app.request("/live")).status).toBe(200);
+    expect((await app.request("/warmed", { method: "POST" })).status).toBe(200);
+    expect((await app.request("/ready")).status).toBe(200);
+  });
+
   it("answers HEAD on the probe paths and leaves other methods to the app", async () => {
     const { app } = appWith();
     expect((await app.request("/ready", { method: "HEAD" })).status).toBe(200);
