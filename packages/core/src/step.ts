@@ -21,7 +21,7 @@ import type { Command, Input } from "./types.ts";
  * | drain         | force   | time reaches `forceAt`                                           | `advance` below      |
  * | drain         | cleanup | nothing tracked is left and the listener is closed               | phases `checkDrained` |
  * | force         | cleanup | at once, once what is left is destroyed or left to the runtime   | phases `enterForce`  |
- * | cleanup       | stopped | the last hook is done, timed out or skipped; or a second `shutdown` | phases `startNextHook`, `requestShutdown` |
+ * | cleanup       | stopped | the last hook is done, timed out or skipped; or a second `shutdown` or crash | phases `startNextHook`, `escalate` |
  *
  * What each input does, by phase and connection kind (h1 = `http1`, h2 = `http2`, req = `request`):
  *
