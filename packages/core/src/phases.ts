@@ -1,4 +1,5 @@
 import { buildReport } from "./report.ts";
+import { recordForced } from "./forced-items.ts";
 import { nextRandom } from "./random.ts";
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { startGrace } from "./grace.ts";
@@ -139,7 +140,10 @@ export function enterForce(state: State, why: "deadline" | "immediate", out: Com
   let leftForRuntime = 0;
   for (const [id, entity] of state.entities) {
     if (entity.kind === "sse" || entity.kind === "ws" || forceConnection) destroy(state, id, entity, why, out);
-    else leftForRuntime++;
+    else {
+      leftForRuntime++;
+      recordForced(state, id, entity);
+    }
   }
   if (leftForRuntime > 0) {
     out.push({ type: "force-remaining", count: leftForRuntime });
