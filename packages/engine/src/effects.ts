@@ -25,6 +25,8 @@ export interface EffectsContext {
   readonly feed: FeedLoop["feed"];
   finish(report: Report): void;
   reportError(error: unknown, context: string): void;
+  /** Ask about what the core just forced, before it is carried out (forced-details.ts). */
+  gatherForced(): void;
 }
 
 /** The engine's side of the core's commands: events, log lines, hooks, and the adapter's share. */
@@ -78,6 +80,7 @@ export function createEffects(ctx: EffectsContext): Effects {
         websockets.close(command.id);
         return;
       case "destroy":
+        if (command.why !== "ws-close-timeout") ctx.gatherForced();
         emitter.emit("forced", { id: command.id, kind: "connection", why: command.why });
         // SSE and WebSockets are the engine's; everything else is the adapter's.
         if (sse.has(command.id)) sse.destroy(command.id);
@@ -85,6 +88,7 @@ export function createEffects(ctx: EffectsContext): Effects {
         else execute(command);
         return;
       case "force-remaining":
+        ctx.gatherForced();
         emitter.emit("forced", { kind: "remaining", why: `${command.count} left at the deadline` });
         execute(command);
         return;
