@@ -10,6 +10,7 @@ import { inFlightCases } from "./cases/in-flight.ts";
 import { lifecycleCases } from "./cases/lifecycle.ts";
 import { sseCases, webSocketCases } from "./cases/streams.ts";
 import type { Target } from "./targets.ts";
+import { whyNotExitCases } from "./cases/why-not-exit.ts";
 
 /**
  * Register every case that applies to `target` with vitest.
@@ -36,6 +37,7 @@ export function defineConformance(target: Target): void {
     if (target.http2) describe("HTTP/2 sessions", () => http2Cases(target));
     describe("work in flight", () => inFlightCases(target));
     describe("lifecycle", () => lifecycleCases(target));
+    describe("why did it not exit?", () => whyNotExitCases(target));
     if (CONTROL_TARGETS.includes(target.name)) describe("control endpoint", () => controlCases(target));
   });
 }
