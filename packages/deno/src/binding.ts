@@ -78,7 +78,7 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
     },
     serveControl,
     notifySupervisor,
-    describe: (id) => describeRequest(state, tracker, id),
+    describe: (id, request) => describeRequest(state, tracker, id, request),
     activeResources,
     async finish(report): Promise<void> {
       // `info.completed` settles once Deno has taken the whole response, not once its bytes are on the socket:

@@ -68,7 +68,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const forcedDetails = createForcedDetails({
     state,
     describeStream: (id) => sse.describe(id) ?? websockets.describe(id),
-    describeConnection: (id) => binding.describe?.(id),
+    describeConnection: (id, request) => binding.describe?.(id, request),
     reportError,
   });
   const exit = createExit({

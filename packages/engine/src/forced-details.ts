@@ -6,7 +6,7 @@ import type { ForcedDetails } from "./types.ts";
 export interface DetailSources {
   readonly state: State;
   describeStream(id: Id): StreamDetails | undefined;
-  describeConnection(id: Id): ForcedDetails | undefined;
+  describeConnection(id: Id, request?: object): ForcedDetails | undefined;
   reportError(error: unknown, context: string): void;
 }
 
@@ -39,8 +39,8 @@ export function createForcedDetails(sources: DetailSources): ForcedDetailsBook {
       const stream = sources.describeStream(item.id);
       if (stream === undefined) return sources.describeConnection(item.id);
       // A stream knows its path and bytes; the connection (or request) it runs on may know the peer.
-      const { conn, ...details } = stream;
-      const peer = details.peer ?? (conn === undefined ? undefined : sources.describeConnection(conn)?.peer);
+      const { conn, request, ...details } = stream;
+      const peer = details.peer ?? (conn === undefined ? undefined : sources.describeConnection(conn, request)?.peer);
       return peer === undefined ? details : { ...details, peer };
     } catch (error) {
       sources.reportError(error, `describing forced ${item.kind} ${item.id}`);

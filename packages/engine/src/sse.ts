@@ -25,6 +25,8 @@ interface SseHandle {
 /** A stream's or WebSocket's details, and the connection (or request) it runs on, which may know the peer. */
 export interface StreamDetails extends ForcedDetails {
   readonly conn?: Id | undefined;
+  /** The request it was opened with, which may find the adapter's record of that connection or request. */
+  readonly request?: object | undefined;
 }
 
 /** Engine-owned SSE streams: the engine holds each controller, so a drain can say goodbye and end it cleanly. */
@@ -110,7 +112,7 @@ export class SseRegistry {
         finish("close");
       },
       destroy: () => finish("error"),
-      describe: () => ({ ...requestDetails(options.request as object | undefined), bytesSent, conn }),
+      describe: () => ({ ...requestDetails(options.request as object | undefined), bytesSent, conn, request: options.request as object | undefined }),
     });
     const stream: SseStream = {
       send: (message: SseMessage) => write(formatMessage(message)),

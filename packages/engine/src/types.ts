@@ -72,9 +72,11 @@ export interface RuntimeBinding {
   /**
    * What the adapter knows about tracked connection or request `id`, asked at force time only (before the force
    * is carried out), so nothing is computed while serving. Leave out what the runtime cannot tell without
-   * per-request work. Throwing is reported and leaves the item undescribed.
+   * per-request work. For the connection an SSE stream or WebSocket runs on, `request` is the request it was opened
+   * with, when the engine has it (an adapter may find its record by it). Throwing is reported and leaves the item
+   * undescribed.
    */
-  describe?(id: Id): ForcedDetails | undefined;
+  describe?(id: Id, request?: object): ForcedDetails | undefined;
   /**
    * What keeps the event loop alive, one kind per resource (Node's `process.getActiveResourcesInfo()`), or
    * `undefined` when the runtime cannot tell. Asked only after the report,

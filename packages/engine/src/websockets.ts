@@ -88,7 +88,7 @@ export class WebSocketRegistry {
     const fromRequest = requestDetails(origin?.request);
     const peer = fromRequest.peer ?? requestDetails(socket).peer;
     // An upgrade is a GET; the method adds nothing here.
-    return { ...(fromRequest.path === undefined ? {} : { path: fromRequest.path }), ...(peer === undefined ? {} : { peer }), conn: origin?.conn };
+    return { ...(fromRequest.path === undefined ? {} : { path: fromRequest.path }), ...(peer === undefined ? {} : { peer }), conn: origin?.conn, request: origin?.request };
   }
 
   /** The peer never answered our close: cut the connection. */

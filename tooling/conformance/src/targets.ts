@@ -40,8 +40,6 @@ export interface Gaps {
   readonly forcedRequestUndescribed?: string;
   /** A forced HTTP/2 session is described by its peer and bytes, not by a request's method and path. */
   readonly forcedSessionWithoutRequest?: string;
-  /** A forced SSE stream is described by its path and bytes, without the client's address. */
-  readonly forcedSseWithoutPeer?: string;
   /** The runtime cannot list what keeps its event loop alive: the still-running line says so instead. */
   readonly cannotListHolders?: string;
 }
@@ -66,6 +64,7 @@ export interface Target {
 }
 
 const require = createRequire(import.meta.url);
+
 
 function packageDir(name: string): string {
   return dirname(require.resolve(`${name}/package.json`));
@@ -166,9 +165,6 @@ export const deno: Target = {
     goawayAfterStreams:
       "Deno.serve's only GOAWAY is server.shutdown()'s, which also cancels every HTTP/2 stream in flight (RST_STREAM " +
       "CANCEL, no response; measured on 2.9.6), so drain calls it once the streams are done and GOAWAY follows them.",
-    forcedSseWithoutPeer:
-      "Deno's peer is on the handler's info, found by the request's id; an SSE response is returned at once, so its " +
-      "request is never bound to an id (binding it would cost every request a WeakMap entry) and its peer is not found",
   },
 };
 
