@@ -1,10 +1,12 @@
-import { drainError, MODES, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
+import { checkDuration, drainError, MODES, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
 import { resolveControlOptions } from "./control/options.ts";
 import type { ControlSettings } from "./control/types.ts";
 import type { DrainOptions, ExitPolicy, Logger, SignalName } from "./types.ts";
 
 /** The engine's own option keys; the rest belong to the core and are checked there. */
-const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control"] as const;
+const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control", "stillRunningAfterMs"] as const;
+/** Long enough for an exit already under way (a flush, a last write) not to be reported as stuck. */
+const STILL_RUNNING_AFTER_MS = 2_000;
 const SIGNALS: readonly SignalName[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
 
 /** Under Kubernetes the endpoints controller needs a few seconds to stop routing to a terminating pod. */
@@ -19,12 +21,14 @@ export interface EngineSettings {
   readonly control: ControlSettings | undefined;
   /** systemd's notification socket (`NOTIFY_SOCKET` in `env`), when the process runs under it. */
   readonly notifySocket: string | undefined;
+  /** When to look at what still holds the process after the report (`exit: false` only); `false`: never. */
+  readonly stillRunningAfterMs: number | false;
 }
 
 /** Validate every option at start-up; a mistake throws a DrainError with a stable code before anything listens. */
 export function resolveEngineOptions(options: DrainOptions, capabilities: Capabilities): EngineSettings {
   assertOptionsObject(options);
-  const { signals, exit, logger, mode, env, control, ...coreOptions } = options;
+  const { signals, exit, logger, mode, env, control, stillRunningAfterMs, ...coreOptions } = options;
   if (env !== undefined && (env === null || typeof env !== "object" || Array.isArray(env))) {
     throw drainError("ERR_DRAIN_INVALID_OPTION", `env must be an object of environment variables (process.env, Deno.env.toObject()), got ${describeValue(env)}.`);
   }
@@ -39,6 +43,7 @@ export function resolveEngineOptions(options: DrainOptions, capabilities: Capabi
     mode: resolveMode(mode),
     control: resolveControlOptions(control),
     notifySocket: typeof env?.["NOTIFY_SOCKET"] === "string" && env["NOTIFY_SOCKET"] !== "" ? env["NOTIFY_SOCKET"] : undefined,
+    stillRunningAfterMs: stillRunningAfterMs === false ? false : stillRunningAfterMs === undefined ? STILL_RUNNING_AFTER_MS : checkDuration("stillRunningAfterMs", stillRunningAfterMs),
   };
 }
 

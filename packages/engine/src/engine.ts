@@ -81,6 +81,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     closeControl: () => (control.started ? control.close() : undefined),
     reportError,
     clock,
+    stillRunningAfterMs: settings.stillRunningAfterMs,
   });
   const effects = createEffects({
     state, binding, clock, emitter, log, supervisor, sse, websockets, hooks, shutdownController, reportError,

@@ -4,7 +4,7 @@ import { forcedLine } from "./diagnosis-lines.ts";
 import type { EngineSettings } from "./engine-options.ts";
 import type { Emitter } from "./emitter.ts";
 import { summaryLine } from "./log-lines.ts";
-import { STILL_RUNNING_AFTER_MS, watchStillRunning } from "./still-running.ts";
+import { watchStillRunning } from "./still-running.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "./types.ts";
 
 /** What the end of a shutdown touches. */
@@ -21,6 +21,7 @@ export interface ExitContext {
   reportError(error: unknown, context: string): void;
   /** For the look at what still holds the process after the report (still-running.ts). */
   readonly clock: EngineClock;
+  readonly stillRunningAfterMs: number | false;
 }
 
 /** The end of the shutdown: the report, the adapter's last word, then the exit. */
@@ -68,7 +69,8 @@ export function createExit(ctx: ExitContext): Exit {
     const closing = ctx.closeControl();
     if (closing !== undefined) await closing;
     if (ctx.exit === false) {
-      watchStillRunning({ binding, clock: ctx.clock, emitter, log, afterMs: STILL_RUNNING_AFTER_MS, reportError: ctx.reportError });
+      const afterMs = ctx.stillRunningAfterMs;
+      if (afterMs !== false) watchStillRunning({ binding, clock: ctx.clock, emitter, log, afterMs, reportError: ctx.reportError });
     } else {
       const code = report.clean ? ctx.exit.clean : ctx.exit.forced;
       // Let code awaiting the report run first.

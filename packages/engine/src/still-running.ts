@@ -3,9 +3,6 @@ import { stillRunningLine } from "./diagnosis-lines.ts";
 import type { Emitter } from "./emitter.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "./types.ts";
 
-/** How long after the report a process that is still running is looked at. Long enough for an exit in progress. */
-export const STILL_RUNNING_AFTER_MS = 2_000;
-
 /**
  * After the report, when drain leaves the process alone (`exit: false`), look once, `afterMs` later, at what still
  * holds it, and say so in one log line and a `still-running` event. The timer is unref'd: it never holds the
@@ -13,7 +10,7 @@ export const STILL_RUNNING_AFTER_MS = 2_000;
  *
  * @example
  * ```ts
- * watchStillRunning({ binding, clock, emitter, log, afterMs: STILL_RUNNING_AFTER_MS, reportError });
+ * watchStillRunning({ binding, clock, emitter, log, afterMs: settings.stillRunningAfterMs, reportError });
  * ```
  */
 export function watchStillRunning(ctx: {

@@ -136,6 +136,11 @@ export interface DrainOptions extends Omit<CoreOptions, "capabilities"> {
    * on a Unix socket or a loopback TCP port, for supervisors and `drain stop --wait`. Off by default.
    */
   readonly control?: ControlOptions;
+  /**
+   * With `exit: false`, how long after the report drain looks once at what still holds the process and says so (a
+   * log line and a `still-running` event); `false` never looks. Default 2000 ms.
+   */
+  readonly stillRunningAfterMs?: number | false;
 }
 
 /** Cleanup hook function: gets an AbortSignal that fires at its timeout. */

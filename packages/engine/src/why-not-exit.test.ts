@@ -1,7 +1,6 @@
 import type { Id } from "@drain/core";
 import { describe, expect, it } from "vitest";
 import { createEngine } from "./engine.ts";
-import { STILL_RUNNING_AFTER_MS } from "./still-running.ts";
 import { FakeClock, FakeRuntime, memoryLogger, settle } from "./testing/fake-runtime.ts";
 import type { ActiveResources, ConnectionCommand, ForcedDetails } from "./types.ts";
 
@@ -108,6 +107,9 @@ describe("forced items", () => {
   });
 });
 
+/** The default `stillRunningAfterMs`. */
+const STILL_RUNNING_AFTER_MS = 2_000;
+
 describe("still running after the report", () => {
   it("with exit: false, says once what holds the process, on an unref'd timer, and emits still-running", async () => {
     const { clock, logger, engine } = setup();
@@ -148,5 +150,25 @@ describe("still running after the report", () => {
     await engine.shutdown();
     await settle();
     expect(runtime.exits).toEqual([0]);
+  });
+});
+
+describe("stillRunningAfterMs", () => {
+  it("sets when to look, and false never looks", async () => {
+    const soon = setup({ stillRunningAfterMs: 500 });
+    const events: number[] = [];
+    soon.engine.on("still-running", ({ afterMs }) => events.push(afterMs));
+    await soon.engine.shutdown();
+    await settle();
+    soon.clock.advance(500);
+    expect(events).toEqual([500]);
+    const never = setup({ stillRunningAfterMs: false });
+    await never.engine.shutdown();
+    await settle();
+    expect(never.clock.backgroundTimers).toBe(0);
+  });
+
+  it.each([-1, Number.NaN, "2000", null])("rejects %s at start-up with ERR_DRAIN_INVALID_DURATION", (value) => {
+    expect(() => setup({ stillRunningAfterMs: value as never })).toThrow(expect.objectContaining({ code: "ERR_DRAIN_INVALID_DURATION" }));
   });
 });
