@@ -34,7 +34,7 @@ function details(request: Request, info: ServeHandlerInfo | undefined): ForcedDe
 }
 
 /** What Deno 2.9.6's `process.getActiveResourcesInfo()` leaves out (measured: docs/runtime-facts.md). */
-export const DENO_UNSEEN = "Deno.serve, Deno.listen and Deno.connect sockets, and fetch (Deno lists only timers and node: handles)";
+export const DENO_UNSEEN = "Deno.serve, Deno.listen and Deno.connect sockets and fetch, which Deno does not list";
 
 /** What keeps Deno's event loop alive, as far as its Node compatibility layer knows. */
 export function activeResources(): ActiveResources | undefined {
