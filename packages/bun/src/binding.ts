@@ -1,8 +1,10 @@
 import type { Capabilities, Id } from "@drain/core";
 import type { CloseGate, ConnectionCommand, RuntimeBinding, SignalName, Tracker } from "@drain/engine";
 import type { BunServerLike } from "./bun-types.ts";
+import type { CompletionWatcher } from "./completion.ts";
 import { serveControl } from "./control-listener.ts";
 import { onCrash } from "./crash-events.ts";
+import { activeResources, describeRequest } from "./describe.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
 
 /**
@@ -35,6 +37,8 @@ export interface BunBindingHooks {
   readonly gate: CloseGate;
   /** The id of a request whose handler is running (see requests.ts `idOf`). */
   connectionOf(request: object): Id | undefined;
+  /** The responses being written, for describing a forced request (describe.ts). */
+  readonly watcher?: CompletionWatcher;
   dispose(): void;
 }
 
@@ -91,6 +95,8 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
     },
     serveControl,
     notifySupervisor,
+    describe: (id) => (hooks.watcher === undefined ? undefined : describeRequest(hooks.watcher, id)),
+    activeResources,
     async finish(): Promise<void> {
       // Sockets that connected but never sent a request are invisible to drain and keep `stop()` pending;
       // the forced stop releases them (a no-op when everything is already closed).

@@ -12,6 +12,8 @@ export interface CompletionWatcher {
   watch(server: BunServerLike, request: Request, done: Done, id: number, closing: boolean | undefined): void;
   /** Stop watching; pending `done` callbacks are dropped. */
   dispose(): void;
+  /** The response being written for `id`, if it is watched (a linear look, for forced items only). */
+  find(id: number): { readonly server: BunServerLike; readonly request: Request } | undefined;
 }
 
 /** What a finished response is handed to. */
@@ -78,6 +80,9 @@ export function createCompletionWatcher(): CompletionWatcher {
       if (disposed) return;
       fresh.push({ server, request, done, id, closing });
       freshTimer ??= setImmediate(checkFresh);
+    },
+    find(id) {
+      return fresh.find((entry) => entry.id === id) ?? slow.find((entry) => entry.id === id);
     },
     dispose(): void {
       disposed = true;

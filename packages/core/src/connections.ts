@@ -14,7 +14,7 @@ function isPastDrain(state: State): boolean {
 export function onOpen(state: State, input: OpenInput, out: Command[]): void {
   if (state.entities.has(input.id)) return;
   // One record, stored as it is: a copy per connection was measurable per request where each request is one.
-  const stored: Entity = { kind: input.kind, state: "never-used", inflight: 0, last: state.now, flags: 0, conn: -1 };
+  const stored: Entity = { kind: input.kind, state: "never-used", inflight: 0, last: state.now, opened: state.now, flags: 0, conn: -1 };
   if (isPastDrain(state)) {
     // Accepted in a race with the listener closing; nobody will serve it.
     if (state.options.capabilities.forceConnection) {
@@ -74,7 +74,7 @@ export function onUpgrade(state: State, input: UpgradeInput): void {
 
 export function onStreamOpen(state: State, input: StreamOpenInput, out: Command[]): void {
   if (state.entities.has(input.id)) return;
-  const entity = { kind: input.kind, state: "open" as const, inflight: 0, last: state.now, flags: 0, conn: input.conn ?? -1 };
+  const entity = { kind: input.kind, state: "open" as const, inflight: 0, last: state.now, opened: state.now, flags: 0, conn: input.conn ?? -1 };
   state.entities.set(input.id, entity);
   if (isPastDrain(state)) destroy(state, input.id, entity, "immediate", out);
   // A stream that opens during the drain gets its goodbye at once: SSE a `retry:` and a clean end, never a 503.

@@ -1,3 +1,4 @@
+import { recordForced } from "./forced-items.ts";
 import { randomBetween } from "./random.ts";
 import { FAREWELL_SENT, MARKED, type Entity, type State } from "./state.ts";
 import { WS_CLOSE_TIMEOUT } from "./timers.ts";
@@ -61,6 +62,7 @@ export function destroy(
 ): void {
   state.entities.delete(id);
   out.push({ type: "destroy", id, why });
+  if (why !== "ws-close-timeout") recordForced(state, id, entity);
   if (entity.kind === "sse") state.stats.sseForced++;
   // A client that leaves the close unanswered is cut on the protocol's normal path (RFC 6455 §7.1.1), not forced.
   else if (entity.kind === "ws" && why === "ws-close-timeout") state.stats.wsCutAfterCloseTimeout++;

@@ -1,5 +1,6 @@
 import { requestCrashDrain } from "./crash.ts";
 import { buildReport } from "./report.ts";
+import { recordForced } from "./forced-items.ts";
 import { nextRandom } from "./random.ts";
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { startGrace } from "./grace.ts";
@@ -158,7 +159,10 @@ export function enterForce(state: State, why: "deadline" | "immediate", out: Com
   let leftForRuntime = 0;
   for (const [id, entity] of state.entities) {
     if (entity.kind === "sse" || entity.kind === "ws" || forceConnection) destroy(state, id, entity, why, out);
-    else leftForRuntime++;
+    else {
+      leftForRuntime++;
+      recordForced(state, id, entity);
+    }
   }
   if (leftForRuntime > 0) {
     out.push({ type: "force-remaining", count: leftForRuntime });

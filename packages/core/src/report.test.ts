@@ -47,6 +47,8 @@ describe("the report", () => {
       websockets: { closed: 1, cutAfterCloseTimeout: 0, forced: 0 },
       requestsDuringShutdown: 1,
       hooks: [{ name: "flush", result: "ok", durationMs: 0 }],
+      forcedItems: [],
+      forcedItemsLeftOut: 0,
     });
   });
 

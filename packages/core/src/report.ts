@@ -30,6 +30,8 @@ export function buildReport(state: State): Report {
     websockets: { closed: stats.wsClosed, cutAfterCloseTimeout: stats.wsCutAfterCloseTimeout, forced: stats.wsForced },
     requestsDuringShutdown: stats.requestsDuringShutdown,
     hooks: state.hookReports.slice(),
+    forcedItems: state.forcedItems.slice(),
+    forcedItemsLeftOut: state.forcedItemsLeftOut,
   };
   return state.crashError === undefined ? report : { ...report, error: state.crashError };
 }

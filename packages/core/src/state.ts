@@ -1,6 +1,6 @@
 import { resolveOptions } from "./options.ts";
 import { TimerQueue } from "./timers.ts";
-import type { ConnState, HookReport, HookSpec, Id, Kind, Mode, Options, Phase, ResolvedOptions } from "./types.ts";
+import type { ConnState, ForcedItem, HookReport, HookSpec, Id, Kind, Mode, Options, Phase, ResolvedOptions } from "./types.ts";
 
 /** `mark-closing` was sent: the adapter puts `Connection: close` on this connection's responses. */
 export const MARKED = 1;
@@ -8,6 +8,8 @@ export const MARKED = 1;
 export const RESPONDED_DURING_SHUTDOWN = 8;
 /** The protocol-level goodbye was sent: `goaway`, `end-sse` or `close-ws`. */
 export const FAREWELL_SENT = 16;
+/** Its open was counted without a clock (tally.ts): `opened` is the first stepped time after it, a lower bound. */
+export const OPENED_UNTIMED = 32;
 
 /** One tracked connection, request, SSE stream or WebSocket. Kept small: there may be 100k of them. */
 export interface Entity {
@@ -17,6 +19,8 @@ export interface Entity {
   inflight: number;
   /** When its last response ended, or when it opened. */
   last: number;
+  /** When it opened (see `OPENED_UNTIMED`): the age of a forced item. */
+  readonly opened: number;
   flags: number;
   /** For `sse` and `ws`: the connection it runs on, or -1 when unknown. */
   readonly conn: Id;
@@ -78,6 +82,9 @@ export interface State {
   readonly hookReports: HookReport[];
   readonly phaseLog: { phase: Phase; at: number }[];
   readonly stats: Stats;
+  /** What was forced, up to `FORCED_ITEMS_LIMIT` (forced-items.ts). */
+  readonly forcedItems: ForcedItem[];
+  forcedItemsLeftOut: number;
 }
 
 /**
@@ -130,5 +137,7 @@ export function initial(options: Options): State {
       wsForced: 0,
       requestsDuringShutdown: 0,
     },
+    forcedItems: [],
+    forcedItemsLeftOut: 0,
   };
 }

@@ -1,4 +1,4 @@
-import type { Entity, State } from "./state.ts";
+import { OPENED_UNTIMED, type Entity, type State } from "./state.ts";
 import type { ConnState, Id } from "./types.ts";
 
 /*
@@ -72,7 +72,7 @@ export function tallyClosed(state: State, id: Id): boolean {
 /** Hand the tallied entities to the machine, in the order they opened. Runs before every stepped input. */
 export function foldTallies(state: State): void {
   for (const [id, value] of state.tallies) {
-    const entity: Entity = { kind: "request", state: STATES[value & 7] as ConnState, inflight: value >>> 3, last: state.now, flags: 0, conn: -1 };
+    const entity: Entity = { kind: "request", state: STATES[value & 7] as ConnState, inflight: value >>> 3, last: state.now, opened: state.now, flags: OPENED_UNTIMED, conn: -1 };
     state.entities.set(id, entity);
   }
   state.tallies.clear();

@@ -268,4 +268,36 @@ export interface Report {
   readonly hooks: readonly HookReport[];
   /** Present when an uncaught error (a crash) started this shutdown or cut it short: that error's text. */
   readonly error?: string;
+  /**
+   * What the deadline, a second request or `immediate` forced, oldest first, at most `FORCED_ITEMS_LIMIT` of them
+   * (the rest are counted in `forcedItemsLeftOut`). Cuts after an unanswered WebSocket close are not forces.
+   */
+  readonly forcedItems: readonly ForcedItem[];
+  /** Forced items beyond `FORCED_ITEMS_LIMIT`, counted but not listed. */
+  readonly forcedItemsLeftOut: number;
+}
+
+/**
+ * One thing that was forced. The core knows its kind and age; the engine adds what the adapter can tell about it
+ * at force time (`peer`, `method`, `path`, `bytesSent`), each only where the runtime knows it without per-request work.
+ */
+export interface ForcedItem {
+  readonly id: Id;
+  readonly kind: Kind;
+  /** Milliseconds from its open to the force. A lower bound when `ageIsLowerBound` (see there). */
+  readonly ageMs: number;
+  /**
+   * True for a request on a runtime that hides connections (Bun, Deno), which is counted without reading a clock
+   * while serving: its age counts from the first event the core stepped after it opened (at the latest, the
+   * shutdown request), so it ran at least `ageMs`.
+   */
+  readonly ageIsLowerBound: boolean;
+  /** `address:port` of the client, when the adapter knows it. */
+  readonly peer?: string;
+  /** The request's method (for a connection: its newest request in flight). */
+  readonly method?: string;
+  /** The request's path and query (SSE, WebSocket: the path they were opened on). */
+  readonly path?: string;
+  /** Bytes written so far; what they count depends on the runtime (see the adapter's README). */
+  readonly bytesSent?: number;
 }

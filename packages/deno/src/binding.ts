@@ -2,6 +2,7 @@ import type { Capabilities } from "@drain/core";
 import type { ConnectionCommand, RuntimeBinding, Tracker } from "@drain/engine";
 import { serveControl } from "./control-listener.ts";
 import { onCrash, type ErrorEventTarget } from "./crash-events.ts";
+import { activeResources, describeRequest } from "./describe.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
 import type { DenoApi } from "./deno-api.ts";
 import { startShutdown, type DenoState } from "./shutdown-state.ts";
@@ -34,6 +35,7 @@ export const FLUSH_MS = 1000;
  * ```
  */
 export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
+  let tracker: Tracker | undefined;
   return {
     runtime: "deno",
     pid: deno.pid,
@@ -73,10 +75,13 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
       deno.exit(code);
     },
     start(track: Tracker): void {
+      tracker = track;
       state.listenerClosed = () => track.listenerClosed();
     },
     serveControl,
     notifySupervisor,
+    describe: (id, request) => describeRequest(state, tracker, id, request),
+    activeResources,
     async finish(report): Promise<void> {
       // `info.completed` settles once Deno has taken the whole response, not once its bytes are on the socket:
       // measured on 2.9.6 on a loaded machine, exiting right after the last one ended 16 connections with a FIN

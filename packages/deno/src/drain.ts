@@ -2,7 +2,7 @@ import { drainError } from "@drain/core";
 import { assertOptionsObject, createCloseGate, createEngine, exposeEngine } from "@drain/engine";
 import type { DrainOptions, Engine } from "@drain/engine";
 import { denoBinding } from "./binding.ts";
-import type { AnyServeHandler, DenoApi, HttpServer, ServeHandler, ServeInitLike } from "./deno-api.ts";
+import type { AnyServeHandler, DenoApi, HttpServer, ServeHandler, ServeHandlerInfo, ServeInitLike } from "./deno-api.ts";
 import { denoEnv, denoOrThrow } from "./runtime.ts";
 import { denoState, requestEnded, requestStarted, startShutdown } from "./shutdown-state.ts";
 import { trackHandler } from "./track-handler.ts";
@@ -42,7 +42,7 @@ export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain
     track: engine.track,
     closing: state.closing,
     disposed: () => state.disposed,
-    started: (request: Request) => requestStarted(state, request),
+    started: (request: Request, info: ServeHandlerInfo) => requestStarted(state, request, info),
     ended: (request: Request) => requestEnded(state, request),
     gate: state.gate,
     running: state.running,

@@ -1,6 +1,6 @@
 import type { Id } from "@drain/core";
 import { createCloseGate, type CloseGate } from "@drain/engine";
-import type { HttpServer } from "./deno-api.ts";
+import type { HttpServer, ServeHandlerInfo } from "./deno-api.ts";
 
 /** The adapter's mutable side, shared by the binding, the handler wrapper, the WebSocket hold and `attach()`. */
 export interface DenoState {
@@ -11,8 +11,11 @@ export interface DenoState {
   readonly closing: Set<Id>;
   /** Registered WebSockets neither closed nor given up on by the engine; `shutdown()` waits for them. */
   readonly sockets: Set<object>;
-  /** Requests whose handler was called and whose response Deno has not finished sending. */
-  readonly inflight: Set<Request>;
+  /**
+   * Requests whose handler was called and whose response Deno has not finished sending, with their handler's
+   * `info` (kept as it is: its `remoteAddr` is read only when a forced request is described, see describe.ts).
+   */
+  readonly inflight: Map<Request, ServeHandlerInfo | undefined>;
   /**
    * The in-flight requests `shutdown()` would cut (see {@link cutByShutdown}); `shutdown()` waits for them.
    * Filled from `stop-accepting` on; before that nobody asks.
@@ -38,7 +41,7 @@ export function denoState(gate: CloseGate = createCloseGate()): DenoState {
     shutdown: undefined,
     closing: new Set(),
     sockets: new Set(),
-    inflight: new Set(),
+    inflight: new Map(),
     atRisk: undefined,
     gate,
     disposed: false,
@@ -60,8 +63,8 @@ export function cutByShutdown(request: Request): boolean {
 }
 
 /** A request began: while the drain waits to call `shutdown()`, one it would cut makes it wait longer. */
-export function requestStarted(state: DenoState, request: Request): void {
-  state.inflight.add(request);
+export function requestStarted(state: DenoState, request: Request, info?: ServeHandlerInfo): void {
+  state.inflight.set(request, info);
   if (state.atRisk !== undefined && state.shutdown === undefined && cutByShutdown(request)) state.atRisk.add(request);
 }
 
@@ -88,7 +91,7 @@ export function requestEnded(state: DenoState, request: Request): void {
 export function startShutdown(state: DenoState): void {
   const server = state.server;
   if (server === undefined || !state.stopRequested || state.shutdown !== undefined || state.sockets.size > 0) return;
-  if (state.atRisk === undefined) state.atRisk = new Set([...state.inflight].filter(cutByShutdown));
+  if (state.atRisk === undefined) state.atRisk = new Set([...state.inflight.keys()].filter(cutByShutdown));
   if (state.atRisk.size > 0) return;
   state.gate.close(() => {
     // An upload, an HTTP/2 request or a WebSocket that arrived while the gate waited: wait for it first.

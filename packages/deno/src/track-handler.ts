@@ -1,7 +1,7 @@
 import type { Id } from "@drain/core";
 import { asksToClose, type CloseGate, type Tracker } from "@drain/engine";
 import { withConnectionClose } from "./connection-close.ts";
-import type { ServeHandler } from "./deno-api.ts";
+import type { ServeHandler, ServeHandlerInfo } from "./deno-api.ts";
 
 /** What a tracked handler needs from the adapter. */
 export interface HandlerTracking {
@@ -11,7 +11,7 @@ export interface HandlerTracking {
   /** After `dispose()` requests pass through untracked: the engine is gone, the server is not. */
   disposed(): boolean;
   /** The request's handler was called / its response is sent: what `server.shutdown()` waits for. */
-  started(request: Request): void;
+  started(request: Request, info: ServeHandlerInfo): void;
   ended(request: Request): void;
   /** While it waits for the moment to call `shutdown()`, responses are held (see `CloseGate`). */
   readonly gate: CloseGate;
@@ -41,7 +41,7 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     if (tracking.disposed()) return handler(request, info);
     const id = track.open("request");
     track.request(id);
-    tracking.started(request);
+    tracking.started(request, info);
     if (gate.waiting) gate.arrived();
     const end = (): void => {
       closing.delete(id);

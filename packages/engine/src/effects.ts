@@ -27,6 +27,8 @@ export interface EffectsContext {
   reportError(error: unknown, context: string): void;
   /** The first uncaught error, once the `crash` option saw one: hooks are given it. */
   crash?(): { readonly error: unknown } | undefined;
+  /** Ask about what the core just forced, before it is carried out (forced-details.ts). */
+  gatherForced(): void;
 }
 
 /** The engine's side of the core's commands: events, log lines, hooks, and the adapter's share. */
@@ -80,6 +82,7 @@ export function createEffects(ctx: EffectsContext): Effects {
         websockets.close(command.id);
         return;
       case "destroy":
+        if (command.why !== "ws-close-timeout") ctx.gatherForced();
         emitter.emit("forced", { id: command.id, kind: "connection", why: command.why });
         // SSE and WebSockets are the engine's; everything else is the adapter's.
         if (sse.has(command.id)) sse.destroy(command.id);
@@ -87,6 +90,7 @@ export function createEffects(ctx: EffectsContext): Effects {
         else execute(command);
         return;
       case "force-remaining":
+        ctx.gatherForced();
         emitter.emit("forced", { kind: "remaining", why: `${command.count} left at the deadline` });
         execute(command);
         return;

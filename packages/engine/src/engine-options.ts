@@ -1,11 +1,13 @@
-import { drainError, MODES, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
+import { checkDuration, drainError, MODES, resolveOptions, type Capabilities, type Mode, type ResolvedOptions } from "@drain/core";
 import { resolveControlOptions } from "./control/options.ts";
 import { resolveCrash, type CrashSettings } from "./crash.ts";
 import type { ControlSettings } from "./control/types.ts";
 import type { DrainOptions, ExitPolicy, Logger, SignalName } from "./types.ts";
 
 /** The engine's own option keys; the rest belong to the core and are checked there. */
-const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control", "crash"] as const;
+const ENGINE_KEYS = ["signals", "exit", "logger", "mode", "env", "control", "crash", "stillRunningAfterMs"] as const;
+/** Long enough for an exit already under way (a flush, a last write) not to be reported as stuck. */
+const STILL_RUNNING_AFTER_MS = 2_000;
 const SIGNALS: readonly SignalName[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
 
 /** sysexits.h's "internal software error": the exit code after a crash unless `exit.crashed` says otherwise. */
@@ -25,12 +27,14 @@ export interface EngineSettings {
   readonly crash: CrashSettings | undefined;
   /** systemd's notification socket (`NOTIFY_SOCKET` in `env`), when the process runs under it. */
   readonly notifySocket: string | undefined;
+  /** When to look at what still holds the process after the report (`exit: false` only); `false`: never. */
+  readonly stillRunningAfterMs: number | false;
 }
 
 /** Validate every option at start-up; a mistake throws a DrainError with a stable code before anything listens. */
 export function resolveEngineOptions(options: DrainOptions, capabilities: Capabilities): EngineSettings {
   assertOptionsObject(options);
-  const { signals, exit, logger, mode, env, control, crash, ...coreOptions } = options;
+  const { signals, exit, logger, mode, env, control, crash, stillRunningAfterMs, ...coreOptions } = options;
   if (env !== undefined && (env === null || typeof env !== "object" || Array.isArray(env))) {
     throw drainError("ERR_DRAIN_INVALID_OPTION", `env must be an object of environment variables (process.env, Deno.env.toObject()), got ${describeValue(env)}.`);
   }
@@ -46,6 +50,7 @@ export function resolveEngineOptions(options: DrainOptions, capabilities: Capabi
     control: resolveControlOptions(control),
     crash: resolveCrash(crash),
     notifySocket: typeof env?.["NOTIFY_SOCKET"] === "string" && env["NOTIFY_SOCKET"] !== "" ? env["NOTIFY_SOCKET"] : undefined,
+    stillRunningAfterMs: stillRunningAfterMs === false ? false : stillRunningAfterMs === undefined ? STILL_RUNNING_AFTER_MS : checkDuration("stillRunningAfterMs", stillRunningAfterMs),
   };
 }
 

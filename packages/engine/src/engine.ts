@@ -7,6 +7,7 @@ import { Emitter } from "./emitter.ts";
 import { resolveEngineOptions, type EngineSettings } from "./engine-options.ts";
 import { createExit } from "./exit.ts";
 import { createFeedLoop } from "./feed-loop.ts";
+import { createForcedDetails } from "./forced-details.ts";
 import { HookRegistry } from "./hooks.ts";
 import { livenessResponse, readinessResponse } from "./probes.ts";
 import { listenToSignals } from "./signals.ts";
@@ -65,6 +66,12 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const supervisor = new SupervisorNotifier(settings.notifySocket, binding.notifySupervisor?.bind(binding), () => toBudgetEnd() ?? 0, (error) =>
     reportError(error, "notifying systemd"),
   );
+  const forcedDetails = createForcedDetails({
+    state,
+    describeStream: (id) => sse.describe(id) ?? websockets.describe(id),
+    describeConnection: (id, request) => binding.describe?.(id, request),
+    reportError,
+  });
   const exit = createExit({
     binding,
     exit: settings.exit,
@@ -78,12 +85,15 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     },
     closeControl: () => (control.started ? control.close() : undefined),
     reportError,
+    clock,
+    stillRunningAfterMs: settings.stillRunningAfterMs,
   });
   const effects = createEffects({
     state, binding, clock, emitter, log, supervisor, sse, websockets, hooks, shutdownController, reportError,
     feed: loop.feed,
-    finish: (report) => void exit.finish(report),
+    finish: (report) => void exit.finish(forcedDetails.complete(report)),
     crash: () => crashes.first(),
+    gatherForced: () => forcedDetails.gather(),
   });
 
   function shutdown(request: ShutdownRequest = {}): Promise<Report> {
@@ -173,11 +183,15 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     sse: (start, sseOptions) => sse.create(start, sseOptions),
     websocket: (socket, wsOptions) => {
       const conn = wsOptions?.request === undefined ? undefined : track.idOf(wsOptions.request);
-      return websockets.register(socket, {
-        allocate,
-        opened: (id) => loop.feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn }),
-        closed: (id) => loop.feed({ type: "closed", id }),
-      });
+      return websockets.register(
+        socket,
+        {
+          allocate,
+          opened: (id) => loop.feed(conn === undefined ? { type: "stream-open", id, kind: "ws" } : { type: "stream-open", id, kind: "ws", conn }),
+          closed: (id) => loop.feed({ type: "closed", id }),
+        },
+        wsOptions?.request === undefined ? undefined : { request: wsOptions.request, ...(conn === undefined ? {} : { conn }) },
+      );
     },
     track,
     dispose,

@@ -1,7 +1,10 @@
 import type { Report } from "@drain/core";
+import type { EngineClock } from "./clock.ts";
+import { forcedLine } from "./diagnosis-lines.ts";
 import type { EngineSettings } from "./engine-options.ts";
 import type { Emitter } from "./emitter.ts";
 import { summaryLine } from "./log-lines.ts";
+import { watchStillRunning } from "./still-running.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "./types.ts";
 
 /** What the end of a shutdown touches. */
@@ -16,6 +19,9 @@ export interface ExitContext {
   /** Close the control listener; `undefined` when none was started (then nothing is awaited). */
   closeControl(): Promise<void> | undefined;
   reportError(error: unknown, context: string): void;
+  /** For the look at what still holds the process after the report (still-running.ts). */
+  readonly clock: EngineClock;
+  readonly stillRunningAfterMs: number | false;
 }
 
 /** The end of the shutdown: the report, the adapter's last word, then the exit. */
@@ -50,6 +56,8 @@ export function createExit(ctx: ExitContext): Exit {
     finalReport = report;
     emitter.emit("report", report);
     if (log) (report.clean ? log.info : log.warn)(summaryLine(report));
+    const forced = forcedLine(report);
+    if (log && forced !== undefined) log.warn(forced);
     ctx.stopListeningToSignals();
     resolveStopped(report);
     try {
@@ -60,7 +68,10 @@ export function createExit(ctx: ExitContext): Exit {
     // Last of all: the control listener, once the report line of every POST /shutdown has been written.
     const closing = ctx.closeControl();
     if (closing !== undefined) await closing;
-    if (ctx.exit !== false) {
+    if (ctx.exit === false) {
+      const afterMs = ctx.stillRunningAfterMs;
+      if (afterMs !== false) watchStillRunning({ binding, clock: ctx.clock, emitter, log, afterMs, reportError: ctx.reportError });
+    } else {
       // A crash exits with its own code however its drain went: a supervisor must tell it from a deploy.
       const code = report.error !== undefined ? ctx.exit.crashed : report.clean ? ctx.exit.clean : ctx.exit.forced;
       // Let code awaiting the report run first.

@@ -1,6 +1,7 @@
 import type { Id } from "@drain/core";
+import { requestDetails } from "./describe-request.ts";
 import { formatComment, formatFarewell, formatMessage } from "./sse-format.ts";
-import type { SseMessage, SseOptions, SseStream } from "./types.ts";
+import type { ForcedDetails, SseMessage, SseOptions, SseStream } from "./types.ts";
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const encoder = new TextEncoder();
@@ -18,6 +19,14 @@ export interface SseHost {
 interface SseHandle {
   end(retryMs: number): void;
   destroy(): void;
+  describe(): StreamDetails;
+}
+
+/** A stream's or WebSocket's details, and the connection (or request) it runs on, which may know the peer. */
+export interface StreamDetails extends ForcedDetails {
+  readonly conn?: Id | undefined;
+  /** The request it was opened with, which may find the adapter's record of that connection or request. */
+  readonly request?: object | undefined;
 }
 
 /** Engine-owned SSE streams: the engine holds each controller, so a drain can say goodbye and end it cleanly. */
@@ -42,6 +51,11 @@ export class SseRegistry {
     this.#streams.get(id)?.end(retryMs);
   }
 
+  /** What the stream was opened for and how much it wrote (asked at force time). */
+  describe(id: Id): StreamDetails | undefined {
+    return this.#streams.get(id)?.describe();
+  }
+
   /** Error the stream: the runtime aborts the response. */
   destroy(id: Id): void {
     this.#streams.get(id)?.destroy();
@@ -55,6 +69,9 @@ export class SseRegistry {
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let done = false;
+    // Counted per frame, not per request: the forced-item report says how far the stream got.
+    let bytesSent = 0;
+    let conn: Id | undefined;
 
     const finish = (how: "close" | "error" | "cancel"): void => {
       if (done) return;
@@ -73,7 +90,9 @@ export class SseRegistry {
     const write = (text: string): boolean => {
       if (done || controller === undefined) return false;
       try {
-        controller.enqueue(encoder.encode(text));
+        const bytes = encoder.encode(text);
+        controller.enqueue(bytes);
+        bytesSent += bytes.byteLength;
         return true;
       } catch {
         finish("cancel");
@@ -93,6 +112,7 @@ export class SseRegistry {
         finish("close");
       },
       destroy: () => finish("error"),
+      describe: () => ({ ...requestDetails(options.request as object | undefined), bytesSent, conn, request: options.request as object | undefined }),
     });
     const stream: SseStream = {
       send: (message: SseMessage) => write(formatMessage(message)),
@@ -103,7 +123,8 @@ export class SseRegistry {
       lastEventId: lastEventIdOf(options.request),
     };
     // Registering may end the stream at once (a stream opened during the drain gets its goodbye immediately).
-    host.opened(id, host.connectionOf(options.request as object | undefined));
+    conn = host.connectionOf(options.request as object | undefined);
+    host.opened(id, conn);
     if (!done) {
       if (heartbeatMs > 0) heartbeat = setInterval(() => stream.comment("keep-alive"), heartbeatMs);
       Promise.resolve()

@@ -79,6 +79,39 @@ export interface RuntimeBinding {
    * called when that variable is set. A rejection is reported once, after which nothing more is sent.
    */
   notifySupervisor?(socket: string, message: string): void | Promise<void>;
+  /**
+   * What the adapter knows about tracked connection or request `id`, asked at force time only (before the force
+   * is carried out), so nothing is computed while serving. Leave out what the runtime cannot tell without
+   * per-request work. For the connection an SSE stream or WebSocket runs on, `request` is the request it was opened
+   * with, when the engine has it (an adapter may find its record by it). Throwing is reported and leaves the item
+   * undescribed.
+   */
+  describe?(id: Id, request?: object): ForcedDetails | undefined;
+  /**
+   * What keeps the event loop alive, one kind per resource (Node's `process.getActiveResourcesInfo()`), or
+   * `undefined` when the runtime cannot tell. Asked only after the report,
+   * when the process is still running (`exit: false`).
+   */
+  activeResources?(): ActiveResources | undefined;
+}
+
+/** What a runtime names as keeping its event loop alive. */
+export interface ActiveResources {
+  /** One entry per resource, by kind (`Timeout`, `TCPSocketWrap`, `TCPServerWrap`, …). */
+  readonly kinds: readonly string[];
+  /** What the list cannot show on this runtime, in a few words (Deno: its own `Deno.*` sockets and servers). */
+  readonly unseen?: string;
+}
+
+/** What an adapter (or the engine, for SSE streams and WebSockets) can tell about a forced item. */
+export interface ForcedDetails {
+  /** `address:port` of the client. */
+  readonly peer?: string;
+  readonly method?: string;
+  /** Path and query. */
+  readonly path?: string;
+  /** Bytes written so far (what they count is the adapter's to document). */
+  readonly bytesSent?: number;
 }
 
 /** Any logger with these three methods fits (console, pino, …). */
@@ -134,6 +167,11 @@ export interface DrainOptions extends Omit<CoreOptions, "capabilities"> {
    * on a Unix socket or a loopback TCP port, for supervisors and `drain stop --wait`. Off by default.
    */
   readonly control?: ControlOptions;
+  /**
+   * With `exit: false`, how long after the report drain looks once at what still holds the process and says so (a
+   * log line and a `still-running` event); `false` never looks. Default 2000 ms.
+   */
+  readonly stillRunningAfterMs?: number | false;
 }
 
 /**
@@ -179,6 +217,11 @@ export interface EngineEvents {
   control: { readonly address: string };
   /** One control request: who, what, and how it was answered. */
   audit: ControlAudit;
+  /**
+   * The process is still running `afterMs` after the report (with `exit: false`, or something delayed the exit):
+   * `holders` are the kinds of what keeps its event loop alive (`undefined` where the runtime cannot tell).
+   */
+  "still-running": { readonly afterMs: number; readonly holders: readonly string[] | undefined; readonly unseen?: string };
 }
 
 /** One SSE message. `data` may hold newlines; each becomes its own `data:` line. */

@@ -5,6 +5,7 @@ import { createCommandRunner } from "./commands.ts";
 import { onCrash } from "./crash-events.ts";
 import type { AdapterContext } from "./context.ts";
 import { serveControl } from "./control-listener.ts";
+import { activeResources, describeConnection } from "./describe.ts";
 import { connectionOfRequest } from "./http1.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
 import type { DrainableServer } from "./types.ts";
@@ -56,6 +57,8 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     serveControl,
     notifySupervisor,
     connectionOf: (request) => connectionOfRequest(context, request),
+    describe: (id) => describeConnection(context, id),
+    activeResources,
     dispose() {
       context.disposed = true;
       context.listeners.clear();

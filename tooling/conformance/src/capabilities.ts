@@ -33,6 +33,9 @@ export const GAP_KEYS: readonly (keyof Gaps)[] = (() => {
     noHttp2: true,
     goawayAfterStreams: true,
     wsCloseEndsConnection: true,
+    forcedRequestUndescribed: true,
+    forcedSessionWithoutRequest: true,
+    cannotListHolders: true,
   };
   return Object.keys(all) as (keyof Gaps)[];
 })();

@@ -25,6 +25,8 @@ export interface StartOptions {
   readonly hooks?: readonly FixtureHookSpec[];
   /** Overrides the target's protocol (Node fixtures only). */
   readonly protocol?: Protocol;
+  /** Extra environment for the fixture (after the target's own). */
+  readonly env?: Record<string, string>;
   /** How long to wait for `READY`. Default 20 s (cold Deno/Bun/tsx starts on a busy 2-core machine). */
   readonly readyTimeoutMs?: number;
 }
@@ -65,6 +67,8 @@ export interface Fixture {
   report(): Report;
   /** Everything printed on stderr so far. */
   stderr(): string;
+  /** Resolves with the first stderr line containing `text` (also one already printed); rejects after `timeoutMs` or at exit. */
+  waitForStderr(text: string, timeoutMs?: number): Promise<string>;
   /** Kill the whole process group if still running and wait for the exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -103,6 +107,7 @@ export async function startFixture(target: Target, options: StartOptions = {}): 
     env: {
       ...process.env,
       ...target.env,
+      ...options.env,
       DRAIN_OPTIONS: JSON.stringify(options.options ?? {}),
       FIXTURE_HOOKS: JSON.stringify(options.hooks ?? []),
       FIXTURE_PROTOCOL: protocol,
@@ -184,7 +189,10 @@ function watch(child: ChildProcess): Watched {
     for (const listener of watched.lineListeners) listener();
   });
   child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => watched.stderr.push(chunk));
+  child.stderr?.on("data", (chunk: string) => {
+    watched.stderr.push(chunk);
+    for (const listener of watched.lineListeners) listener();
+  });
   return watched;
 }
 
@@ -224,6 +232,7 @@ function makeFixture(target: Target, protocol: Protocol, child: ChildProcess, wa
       return JSON.parse(line.slice("REPORT ".length)) as Report;
     },
     stderr: () => watched.stderr.join(""),
+    waitForStderr: (text, timeoutMs = 10_000) => waitForStderr(watched, text, timeoutMs),
     stop(): Promise<void> {
       stopping ??= (async (): Promise<void> => {
         if (!watched.exited && pid > 0) {
@@ -270,5 +279,31 @@ function waitForLine(watched: Watched, prefix: string, timeoutMs: number): Promi
     };
     if (check()) return;
     watched.lineListeners.add(listener);
+  });
+}
+
+function waitForStderr(watched: Watched, text: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const find = (): string | undefined => watched.stderr.join("").split("\n").find((line) => line.includes(text));
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no stderr line containing ${JSON.stringify(text)} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      watched.lineListeners.delete(listener);
+    };
+    const listener = (): void => {
+      const line = find();
+      if (line !== undefined) {
+        done();
+        resolve(line);
+      } else if (watched.finished) {
+        done();
+        reject(new Error(`the process exited before printing a stderr line containing ${JSON.stringify(text)}`));
+      }
+    };
+    watched.lineListeners.add(listener);
+    listener();
   });
 }

@@ -12,6 +12,7 @@ import { lifecycleCases } from "./cases/lifecycle.ts";
 import { startupCases } from "./cases/startup.ts";
 import { sseCases, webSocketCases } from "./cases/streams.ts";
 import type { Target } from "./targets.ts";
+import { whyNotExitCases } from "./cases/why-not-exit.ts";
 
 /**
  * Register every case that applies to `target` with vitest.
@@ -40,6 +41,7 @@ export function defineConformance(target: Target): void {
     describe("lifecycle", () => lifecycleCases(target));
     describe("readiness at start-up", () => startupCases(target));
     describe("crashes", () => crashCases(target));
+    describe("why did it not exit?", () => whyNotExitCases(target));
     if (CONTROL_TARGETS.includes(target.name)) describe("control endpoint", () => controlCases(target));
   });
 }

@@ -36,6 +36,12 @@ export interface Gaps {
   readonly goawayAfterStreams?: string;
   /** Closing a WebSocket with 1001 ends its connection at once, so no client is ever left to the close timeout. */
   readonly wsCloseEndsConnection?: string;
+  /** A request forced while its handler still runs is listed by kind and age only: no peer, method or path. */
+  readonly forcedRequestUndescribed?: string;
+  /** A forced HTTP/2 session is described by its peer and bytes, not by a request's method and path. */
+  readonly forcedSessionWithoutRequest?: string;
+  /** The runtime cannot list what keeps its event loop alive: the still-running line says so instead. */
+  readonly cannotListHolders?: string;
 }
 
 export interface Target {
@@ -59,6 +65,7 @@ export interface Target {
 
 const require = createRequire(import.meta.url);
 
+
 function packageDir(name: string): string {
   return dirname(require.resolve(`${name}/package.json`));
 }
@@ -75,7 +82,11 @@ function nodeTarget(name: string, protocol: Protocol, node: () => string): Targe
     gaps:
       protocol === "http" || protocol === "https"
         ? { noHttp2: `a node:${protocol} server speaks HTTP/1.1 only; Node's HTTP/2 is served by the h2c and h2 targets` }
-        : {},
+        : {
+            forcedSessionWithoutRequest:
+              "the Node adapter keeps no per-session record of HTTP/2 streams (a stream is only counted), so a forced " +
+              "session is named by its peer and the bytes written on its socket",
+          },
   };
 }
 
@@ -122,6 +133,12 @@ export const bun: Target = {
     wsCloseEndsConnection:
       "Bun's ServerWebSocket.close(1001) sends the close frame and closes the TCP connection at once (measured on " +
       "1.4.5), so a client that never answers is not left to wsCloseTimeoutMs: drain counts it closed.",
+    forcedRequestUndescribed:
+      "@drain/bun keeps a record only of responses being written (to see them end); a request whose handler never " +
+      "returned has none, and keeping every request by id would cost each one a map entry while serving",
+    cannotListHolders:
+      "Bun 1.4.5's process.getActiveResourcesInfo() returns [] with a ref'd timer, a listener and sockets open, and " +
+      "process._getActiveHandles() is empty too (measured), so drain says it cannot list them",
   },
 };
 

@@ -3,7 +3,7 @@
  * against it. It knows nothing of the implementation: only inputs, commands, `phase`, `nextDeadline` and the
  * contract in `types.ts`. Test-only; not exported.
  */
-import { isReady, nextDeadline, phase } from "../index.ts";
+import { FORCED_ITEMS_LIMIT, isReady, nextDeadline, phase } from "../index.ts";
 import type { Command, HookSpec, Id, Input, Kind, Mode, Phase, Report, ResolvedOptions } from "../types.ts";
 import type { State } from "./fixtures.test-helpers.ts";
 
@@ -32,6 +32,8 @@ export interface Entity {
   sseEnded: boolean;
   wsCloseAt: number | undefined;
   goaway: boolean;
+  /** When its open arrived: a forced item's age is the force time minus this. */
+  readonly openedAt: number;
 }
 
 /** Counts of commands, to hold the report against. */
@@ -78,6 +80,8 @@ export class Checker {
   drainAt: number | undefined;
   stopped = 0;
   report: Report | undefined;
+  /** What the commands forced (deadline, immediate), by id: the report's `forcedItems` must list them. */
+  readonly forced = new Map<Id, { readonly kind: Kind; readonly ageMs: number }>();
   firstShutdown: { mode: Mode; now: number; hooks: readonly HookSpec[] } | undefined;
   shutdowns = 0;
   /** The first crash (a shutdown input with `error`) before stopped: its error, and when its budget ends at the latest. */
@@ -207,6 +211,7 @@ export class Checker {
           sseEnded: false,
           wsCloseAt: undefined,
           goaway: false,
+          openedAt: this.now,
         });
         if (input.type === "stream-open" && input.kind === "ws" && conn !== undefined) {
           const under = this.entities.get(conn);
@@ -366,6 +371,7 @@ export class Checker {
           if (e.kind !== "ws" || e.wsCloseAt === undefined) this.fail(`destroy(ws-close-timeout) of ${e.kind} ${e.id} that got no close-ws`);
           if (now - e.wsCloseAt < this.options.wsCloseTimeoutMs) this.fail(`destroy(ws-close-timeout) of ${e.id} only ${now - e.wsCloseAt} ms after close-ws`);
         }
+        if (command.why !== "ws-close-timeout") this.forced.set(e.id, { kind: e.kind, ageMs: now - e.openedAt });
         if (command.why === "immediate" && this.firstShutdown?.mode !== "immediate" && this.shutdowns < 2) {
           this.fail(`destroy(immediate) of ${e.id} in a ${this.firstShutdown?.mode} shutdown that was never escalated`);
         }
@@ -378,7 +384,10 @@ export class Checker {
         if (command.count !== remaining.length) {
           this.fail(`force-remaining count ${command.count}, but ${remaining.length} connection(s) remain: ${remaining.map((e) => e.id).join(", ")}`);
         }
-        for (const e of remaining) e.terminal = "force-remaining";
+        for (const e of remaining) {
+          e.terminal = "force-remaining";
+          this.forced.set(e.id, { kind: e.kind, ageMs: now - e.openedAt });
+        }
         this.tally.forceRemaining += command.count;
         return;
       }
@@ -432,6 +441,24 @@ export class Checker {
     return false;
   }
 
+  /** Every forced id listed once (up to the limit), with its kind and its age from the open to the force. */
+  private checkForcedItems(report: Report): void {
+    const listed = report.forcedItems.length;
+    if (listed + report.forcedItemsLeftOut !== this.forced.size) {
+      this.fail(`report lists ${listed} forced items and leaves out ${report.forcedItemsLeftOut}, commands forced ${this.forced.size}`);
+    }
+    if (listed !== Math.min(this.forced.size, FORCED_ITEMS_LIMIT)) this.fail(`report lists ${listed} forced items, ${this.forced.size} were forced`);
+    const seen = new Set<Id>();
+    for (const item of report.forcedItems) {
+      const expected = this.forced.get(item.id);
+      if (expected === undefined || seen.has(item.id)) this.fail(`forced item ${item.id} was not forced, or is listed twice`);
+      seen.add(item.id);
+      if (item.kind !== expected?.kind || item.ageMs !== expected.ageMs || item.ageIsLowerBound) {
+        this.fail(`forced item ${JSON.stringify(item)}, commands say ${JSON.stringify(expected)}`);
+      }
+    }
+  }
+
   private checkReport(report: Report, now: number): void {
     const t = this.tally;
     const expect = (what: string, actual: unknown, expected: unknown): void => {
@@ -447,6 +474,7 @@ export class Checker {
     expect("websockets.closed", report.websockets.closed, t.wsClosed);
     expect("websockets.cutAfterCloseTimeout", report.websockets.cutAfterCloseTimeout, t.wsCutAfterCloseTimeout);
     expect("websockets.forced", report.websockets.forced, t.wsForced);
+    this.checkForcedItems(report);
     if (report.websockets.cutAfterCloseTimeout > report.websockets.closed) this.fail("more WebSockets cut after the close timeout than were sent 1001");
     expect("requestedAt", report.requestedAt, first.now);
     expect("stoppedAt", report.stoppedAt, now);

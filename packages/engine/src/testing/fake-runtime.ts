@@ -23,6 +23,14 @@ export class FakeClock implements EngineClock {
     this.#timers.delete(handle as number);
   }
 
+  /** Background (unref'd) timers, counted apart: they fire as time moves like the others. */
+  backgroundTimers = 0;
+
+  setBackgroundTimer(callback: () => void, ms: number): void {
+    this.backgroundTimers++;
+    this.setTimer(callback, ms);
+  }
+
   get pendingTimers(): number {
     return this.#timers.size;
   }
