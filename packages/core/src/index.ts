@@ -10,6 +10,7 @@ export { initial } from "./state.ts";
 export { step, stepInto } from "./step.ts";
 export { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
 export { nextDeadline } from "./clock.ts";
+export { notifyStatus, type NotifyStatus } from "./notify.ts";
 export { counts, phase } from "./counts.ts";
 export { hookReports, latestNow, mode, MODES, msToBudgetEnd, msToForce, reason, totals } from "./read.ts";
 export { checkDuration, DEFAULTS, resolveOptions } from "./options.ts";

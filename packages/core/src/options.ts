@@ -1,8 +1,9 @@
 import { drainError } from "./errors.ts";
+import { longestNotify, resolveNotify } from "./notify.ts";
 import type { Capabilities, Options, ResolvedOptions } from "./types.ts";
 
 /** Every default, in one place. */
-export const DEFAULTS: Omit<ResolvedOptions, "capabilities"> = {
+export const DEFAULTS: Omit<ResolvedOptions, "capabilities" | "notify"> = {
   notifyMs: 0,
   timeoutMs: 25_000,
   cleanupMs: 5_000,
@@ -70,11 +71,14 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
       durations[key] = DEFAULTS[key];
       continue;
     }
+    // The adaptive form is checked against the budget below (notify.ts).
+    if (key === "notifyMs" && typeof value === "object" && value !== null) continue;
     durations[key] = checkDuration(key, value);
   }
   const timeoutMs = durations["timeoutMs"] ?? DEFAULTS.timeoutMs;
-  const notifyMs = durations["notifyMs"] ?? DEFAULTS.notifyMs;
-  if (notifyMs >= timeoutMs && !(notifyMs === 0 && timeoutMs === 0)) {
+  const notify = resolveNotify((durations["notifyMs"] ?? record["notifyMs"] ?? DEFAULTS.notifyMs) as number, timeoutMs);
+  const notifyMs = longestNotify(notify);
+  if (notify.kind === "fixed" && notifyMs >= timeoutMs && !(notifyMs === 0 && timeoutMs === 0)) {
     throw drainError(
       "ERR_DRAIN_NOTIFY_NOT_BEFORE_DEADLINE",
       `notifyMs (${notifyMs}) must be shorter than timeoutMs (${timeoutMs}): the drain has to start before the deadline. Lower notifyMs or raise timeoutMs.`,
@@ -85,6 +89,7 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
   }
   return {
     notifyMs,
+    notify,
     timeoutMs,
     cleanupMs: durations["cleanupMs"] ?? DEFAULTS.cleanupMs,
     wsCloseTimeoutMs: durations["wsCloseTimeoutMs"] ?? DEFAULTS.wsCloseTimeoutMs,

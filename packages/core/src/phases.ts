@@ -3,6 +3,7 @@ import { nextRandom } from "./random.ts";
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { startGrace } from "./grace.ts";
 import type { State } from "./state.ts";
+import { beginNotify, notifyEscalated } from "./notify.ts";
 import { LAMEDUCK_TURN } from "./timers.ts";
 import type { Command, HookDoneInput, HookReport, Id, Phase, ShutdownInput } from "./types.ts";
 
@@ -55,6 +56,7 @@ export function requestShutdown(state: State, input: ShutdownInput, out: Command
     return enterDrain(state, out);
   }
   if (state.phase === "notify" || state.phase === "drain") {
+    notifyEscalated(state);
     state.escalated = true;
     state.mode = "immediate";
     return enterForce(state, "immediate", out);
@@ -76,8 +78,7 @@ function budgetOf(input: ShutdownInput, configured: number): number {
 
 function enterNotify(state: State, out: Command[]): void {
   enter(state, "notify", out);
-  // Hooks' reserve may bring the force deadline before the end of notify; the budget wins.
-  state.notifyUntil = Math.min(state.now + state.options.notifyMs, state.forceAt);
+  beginNotify(state);
   for (const [id, entity] of state.entities) {
     if (entity.inflight > 0) markClosing(state, id, entity, out);
   }

@@ -47,6 +47,8 @@ describe("the report", () => {
       websockets: { closed: 1, cutAfterCloseTimeout: 0, forced: 0 },
       requestsDuringShutdown: 1,
       hooks: [{ name: "flush", result: "ok", durationMs: 0 }],
+      // The request at 2 000 was the last arrival of a fixed notify.
+      notify: { kind: "fixed", endedBy: "fixed", startedAt: 1_000, durationMs: 2_000, arrivals: 1, probes: 0, lastArrivalAt: 2_000 },
     });
   });
 

@@ -1,3 +1,4 @@
+import { notifyReport } from "./notify.ts";
 import type { State } from "./state.ts";
 import type { PhaseReport, Report } from "./types.ts";
 
@@ -11,6 +12,7 @@ export function buildReport(state: State): Report {
   });
   const hooksFailed = state.hookReports.some((hook) => hook.result === "error" || hook.result === "timeout");
   const forced = stats.forced + stats.sseForced + stats.wsForced > 0;
+  const notify = notifyReport(state);
   return {
     mode: state.mode,
     reason: state.reason,
@@ -30,5 +32,6 @@ export function buildReport(state: State): Report {
     websockets: { closed: stats.wsClosed, cutAfterCloseTimeout: stats.wsCutAfterCloseTimeout, forced: stats.wsForced },
     requestsDuringShutdown: stats.requestsDuringShutdown,
     hooks: state.hookReports.slice(),
+    ...(notify === undefined ? {} : { notify }),
   };
 }

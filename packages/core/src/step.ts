@@ -1,5 +1,6 @@
 import { dropStaleTimers, fireDueTimers, reportProgress } from "./clock.ts";
 import { onClosed, onOpen, onRequest, onResponseEnd, onStreamOpen, onUpgrade } from "./connections.ts";
+import { notifyOver, onProbe } from "./notify.ts";
 import { checkDrained, enterDrain, enterForce, finishHook, hookDone, listenerClosed, requestShutdown, stopAccepting } from "./phases.ts";
 import type { State } from "./state.ts";
 import { foldTallies } from "./tally.ts";
@@ -13,7 +14,7 @@ import type { Command, Input } from "./types.ts";
  * | serving       | notify  | `shutdown` (graceful, lameduck) with `notifyMs` > 0              | phases `requestShutdown` |
  * | serving       | drain   | `shutdown` (graceful, lameduck) with `notifyMs` = 0              | phases `requestShutdown` |
  * | serving       | force   | `shutdown` immediate                                             | phases `requestShutdown` |
- * | notify        | drain   | time reaches `notifyUntil`                                       | `advance` below      |
+ * | notify        | drain   | fixed: `notifyMs` passed; adaptive: no arrival for `quietMs`, held to [`minMs`, `maxMs`]; the force deadline cuts both | notify `notifyOver` |
  * | notify, drain | force   | a second `shutdown`                                              | phases `requestShutdown` |
  * | drain         | force   | time reaches `forceAt`                                           | `advance` below      |
  * | drain         | cleanup | nothing tracked is left and the listener is closed               | phases `checkDrained` |
@@ -24,16 +25,17 @@ import type { Command, Input } from "./types.ts";
  *
  * | input           | serving                | notify                        | drain                                              | force, cleanup, stopped |
  * | --------------- | ---------------------- | ----------------------------- | -------------------------------------------------- | ----------------------- |
- * | open            | track, never-used      | track                         | track; h1 starts its grace, h2 gets GOAWAY         | destroy when it can     |
- * | request         | active                 | active, mark-closing          | active, mark-closing                               | (forgotten)             |
+ * | open            | track, never-used      | track; an arrival             | track; h1 starts its grace, h2 gets GOAWAY         | destroy when it can     |
+ * | request         | active                 | active, mark-closing; arrival | active, mark-closing                               | (forgotten)             |
  * | response-end    | idle                   | idle                          | idle; h1 starts its grace                          | (forgotten)             |
  * | upgrade         | upgraded               | upgraded                      | upgraded                                           | (forgotten)             |
- * | stream-open     | track sse / ws         | track                         | goodbye at once (sse `retry:`, ws 1001)            | destroy                 |
+ * | stream-open     | track sse / ws         | track; an arrival             | goodbye at once (sse `retry:`, ws 1001)            | destroy                 |
  * | closed          | forget                 | forget                        | forget; may end the drain                          | forget                  |
  * | shutdown        | start (see above)      | force                         | force                                              | cleanup: stop; else —   |
  * | hook-done       | —                      | —                             | —                                                  | cleanup: next hook      |
  * | listener-closed | noted                  | noted                         | noted; may end the drain                           | noted                   |
  * | tick            | —                      | time only (`advance`)         | time only (`advance`)                              | time only (`advance`)   |
+ * | probe           | —                      | its arrivals taken back       | —                                                  | —                       |
  *
  * The drain's first step, by kind (phases `enterDrain`): h1 idle or never-used starts its grace (grace.ts), h1
  * active gets mark-closing, h2 gets GOAWAY, req in flight gets mark-closing, sse and ws get their goodbye (spread
@@ -103,6 +105,9 @@ export function stepInto(state: State, input: Input, out: Command[]): void {
     case "listener-closed":
       listenerClosed(state, out);
       break;
+    case "probe":
+      onProbe(state, input);
+      break;
     case "tick":
       break;
   }
@@ -112,7 +117,7 @@ export function stepInto(state: State, input: Input, out: Command[]): void {
 /** Everything that happens because time passed. Runs after every input, so a late tick loses nothing. */
 function advance(state: State, out: Command[]): void {
   const now = state.now;
-  if (state.phase === "notify" && now >= state.notifyUntil) enterDrain(state, out);
+  if (state.phase === "notify" && notifyOver(state)) enterDrain(state, out);
   if (state.phase === "drain" && !state.stoppedAccepting && now >= state.listenerCloseAt) {
     stopAccepting(state, out);
     checkDrained(state, out);
