@@ -21,6 +21,11 @@ describe("formatReport", () => {
     );
   });
 
+  it("says how long notify lasted and what ended it", () => {
+    const adaptive = { ...report, notify: { endedBy: "quiet", durationMs: 2_300 } };
+    expect(formatReport(7, adaptive)).toContain("(graceful): notify 2.3 s (ended by quiet); closed 2 idle");
+  });
+
   it("names the WebSockets cut for not answering the close, apart from the forced ones", () => {
     const cut = { ...report, websockets: { closed: 5, cutAfterCloseTimeout: 2, forced: 0 } };
     expect(formatReport(7, cut)).toContain("closed 5 WebSockets (2 cut after not answering the close); forced 0 connections, 0 SSE, 0 WebSockets");

@@ -31,7 +31,10 @@ export function formatReport(pid: number, report: ReportBody): string {
   const failedHooks = (report.hooks ?? []).filter((hook) => hook.result !== "ok").map((hook) => `${hook.name} (${hook.result})`);
   const hooks = failedHooks.length === 0 ? "" : `; hooks not ok: ${failedHooks.join(", ")}`;
   const state = report.clean ? "clean" : "NOT clean";
-  return `drain: pid ${pid} stopped ${state} in ${formatSeconds(report.durationMs)} (${report.mode}): ${closed}; ${streams}; ${forced}${hooks}`;
+  const n = report.notify;
+  // What ended notify tells whether traffic had moved (quiet, min) or was still coming (max, budget).
+  const notify = n?.endedBy === undefined ? "" : `notify ${formatSeconds(n.durationMs ?? 0)} (ended by ${n.endedBy}); `;
+  return `drain: pid ${pid} stopped ${state} in ${formatSeconds(report.durationMs)} (${report.mode}): ${notify}${closed}; ${streams}; ${forced}${hooks}`;
 }
 
 /** `drain: pid 4321 (node) serving: 2 requests, 3 idle` for `drain status`. */

@@ -30,6 +30,8 @@ export interface ReportBody {
   readonly sse?: { readonly ended?: number; readonly forced?: number };
   readonly websockets?: { readonly closed?: number; readonly cutAfterCloseTimeout?: number; readonly forced?: number };
   readonly hooks?: readonly { readonly name: string; readonly result: string }[];
+  /** How the notify phase ended (absent when there was none, and from servers older than the field). */
+  readonly notify?: { readonly endedBy?: string; readonly durationMs?: number };
 }
 
 /**

@@ -68,11 +68,12 @@ describe("adaptive notify: examples", () => {
       if (t === 500 || t === 800) [s, cmds] = step(s, { type: "tick", now: t });
       expect(leftNotifyAt(cmds)).toBeUndefined();
     }
-    expect(notifyStatus(s)).toEqual({ kind: "adaptive", startedAt: 0, lastArrivalAt: 1_000, endsAt: 1_300 });
+    expect(notifyStatus(s)).toEqual({ kind: "adaptive", startedAt: 0, endedBy: undefined, lastArrivalAt: 1_000, endsAt: 1_300 });
     [s, cmds] = step(s, { type: "tick", now: 1_100 });
     expect(nextDeadline(s)).toBe(1_300);
     [s, cmds] = step(s, { type: "tick", now: 1_300 });
     expect(leftNotifyAt(cmds)).toBe(1_300);
+    expect(notifyStatus(s)).toEqual({ kind: "adaptive", startedAt: 0, endedBy: "quiet", lastArrivalAt: 1_000, endsAt: 1_300 });
     const run = runUntilStopped(s, 1_300, cmds);
     expect(run.report.notify).toEqual({ kind: "adaptive", endedBy: "quiet", startedAt: 0, durationMs: 1_300, arrivals: 20, probes: 0, lastArrivalAt: 1_000 });
   });
@@ -276,4 +277,11 @@ describe("adaptive notify: properties", () => {
       { numRuns: 3_000 },
     );
   }, 60_000);
+});
+
+describe("adaptive notify: resolved options", () => {
+  it("stay adaptive when resolved again (the engine resolves them, then the core's initial does)", () => {
+    const once = initial(nodeOptions({ notifyMs: { minMs: 200, quietMs: 300, maxMs: 4_000 } })).options;
+    expect(initial(once).options.notify).toEqual({ kind: "adaptive", minMs: 200, quietMs: 300, maxMs: 4_000 });
+  });
 });

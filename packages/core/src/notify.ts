@@ -211,24 +211,37 @@ export function notifyReport(state: State): NotifyReport | undefined {
   };
 }
 
-/** How the running notify stands, for `/status`. */
+/** How the notify phase stands or went, for `/status`. Times are on the inputs' clock. */
 export interface NotifyStatus {
   readonly kind: "fixed" | "adaptive";
   readonly startedAt: number;
+  /** What ended it; `undefined` while it runs. */
+  readonly endedBy: NotifyEnd | undefined;
+  /** When it ended, or, while it runs, when it ends if nothing more arrives. */
+  readonly endsAt: number;
   /** When the latest new connection or request (probes aside) arrived during notify; null when none did. */
   readonly lastArrivalAt: number | null;
-  /** When notify ends if nothing more arrives. */
-  readonly endsAt: number;
 }
 
-/** How the running notify stands, for `/status`: `undefined` outside notify. */
+/**
+ * How the notify phase stands (while it runs) or went (after it); `undefined` before a shutdown and when it had
+ * none.
+ *
+ * @example
+ * ```ts
+ * const n = notifyStatus(state);
+ * if (n?.endedBy === undefined && n !== undefined) console.log(`notify ends in ${n.endsAt - now} ms unless traffic arrives`);
+ * ```
+ */
 export function notifyStatus(state: State): NotifyStatus | undefined {
-  if (state.phase !== "notify") return undefined;
   const n = state.notify;
+  const running = state.phase === "notify";
+  if (!running && n.endedBy === undefined) return undefined;
   return {
     kind: state.options.notify.kind,
     startedAt: n.startedAt,
+    endedBy: n.endedBy,
+    endsAt: running ? projectedEnd(state) : n.endedAt,
     lastArrivalAt: Number.isFinite(n.lastArrivalAt) ? n.lastArrivalAt : null,
-    endsAt: projectedEnd(state),
   };
 }

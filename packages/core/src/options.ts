@@ -1,6 +1,6 @@
 import { drainError } from "./errors.ts";
 import { longestNotify, resolveNotify } from "./notify.ts";
-import type { Capabilities, Options, ResolvedOptions } from "./types.ts";
+import type { Capabilities, Options, ResolvedNotify, ResolvedOptions } from "./types.ts";
 
 /** Every default, in one place. */
 export const DEFAULTS: Omit<ResolvedOptions, "capabilities" | "notify"> = {
@@ -56,6 +56,8 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
     throw drainError("ERR_DRAIN_INVALID_OPTION", `drain options must be an object, got ${describe(options)}.`);
   }
   for (const key of Object.keys(options)) {
+    // Resolved options are resolved again (`initial` takes either): their `notify` is derived from `notifyMs`.
+    if (key === "notify" && isResolvedNotify((options as { notify?: unknown }).notify)) continue;
     if (!KNOWN.includes(key) && !extraKeys.includes(key)) {
       throw drainError(
         "ERR_DRAIN_UNKNOWN_OPTION",
@@ -76,7 +78,9 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
     durations[key] = checkDuration(key, value);
   }
   const timeoutMs = durations["timeoutMs"] ?? DEFAULTS.timeoutMs;
-  const notify = resolveNotify((durations["notifyMs"] ?? record["notifyMs"] ?? DEFAULTS.notifyMs) as number, timeoutMs);
+  const resolved = record["notify"] as ResolvedNotify | undefined;
+  const given = resolved?.kind === "adaptive" ? { minMs: resolved.minMs, quietMs: resolved.quietMs, maxMs: resolved.maxMs } : (durations["notifyMs"] ?? record["notifyMs"]);
+  const notify = resolveNotify((given ?? DEFAULTS.notifyMs) as number, timeoutMs);
   const notifyMs = longestNotify(notify);
   if (notify.kind === "fixed" && notifyMs >= timeoutMs && !(notifyMs === 0 && timeoutMs === 0)) {
     throw drainError(
@@ -99,6 +103,10 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
     sseRetryMs: resolveRetryRange(record["sseRetryMs"]),
     capabilities: resolveCapabilities(record["capabilities"]),
   };
+}
+
+function isResolvedNotify(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "kind" in value;
 }
 
 function resolveRetryRange(value: unknown): readonly [number, number] {

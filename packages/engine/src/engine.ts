@@ -7,6 +7,7 @@ import { resolveEngineOptions, type EngineSettings } from "./engine-options.ts";
 import { createExit } from "./exit.ts";
 import { createFeedLoop } from "./feed-loop.ts";
 import { HookRegistry } from "./hooks.ts";
+import { noteProbe } from "./notify.ts";
 import { livenessResponse, readinessResponse } from "./probes.ts";
 import { listenToSignals } from "./signals.ts";
 import { SseRegistry } from "./sse.ts";
@@ -147,8 +148,14 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     stopped: exit.stopped,
     onShutdown: (name, hook, hookOptions) => hooks.add(name, hook, hookOptions),
     on: (event, listener) => emitter.on(event, listener),
-    readiness: () => readinessResponse(phase(state)),
-    liveness: () => livenessResponse(phase(state)),
+    readiness: (request) => {
+      noteProbe(state, request, track.idOf, loop.feed);
+      return readinessResponse(phase(state));
+    },
+    liveness: (request) => {
+      noteProbe(state, request, track.idOf, loop.feed);
+      return livenessResponse(phase(state));
+    },
     sse: (start, sseOptions) => sse.create(start, sseOptions),
     websocket: (socket, wsOptions) => {
       const conn = wsOptions?.request === undefined ? undefined : track.idOf(wsOptions.request);

@@ -46,5 +46,6 @@ export function summaryLine(report: Report): string {
   const forced = c.forced + report.sse.forced + report.websockets.forced;
   const hooksFailed = report.hooks.filter((hook) => hook.result !== "ok").map((hook) => `${hook.name} ${hook.result}`);
   const tail = [`${forced} forced`, ...(hooksFailed.length > 0 ? [`hooks: ${hooksFailed.join(", ")}`] : [])];
-  return `drain: stopped in ${seconds(report.durationMs)}, ${report.clean ? "clean" : "NOT clean"}: ${closed}; ${streams}; ${tail.join("; ")}`;
+  const notify = report.notify === undefined ? "" : `notify ${seconds(report.notify.durationMs)} (ended by ${report.notify.endedBy}); `;
+  return `drain: stopped in ${seconds(report.durationMs)}, ${report.clean ? "clean" : "NOT clean"}: ${notify}${closed}; ${streams}; ${tail.join("; ")}`;
 }

@@ -229,10 +229,18 @@ export interface Engine {
   onShutdown(name: string, hook: HookFunction, options?: HookOptions): () => void;
   /** Listen to an event; returns the function that stops listening. */
   on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void;
-  /** Readiness probe: 200 while serving, 503 from the moment shutdown is requested. */
-  readiness(request?: Request): Response;
-  /** Liveness probe: 200 until the process exits. */
-  liveness(request?: Request): Response;
+  /**
+   * Readiness probe: 200 while serving, 503 from the moment shutdown is requested. Pass the request (a web
+   * `Request`, or Node's `IncomingMessage`) so that, during an adaptive notify, the probe is not counted as traffic.
+   *
+   * @example
+   * ```ts
+   * if (pathname === "/ready") return d.readiness(request);
+   * ```
+   */
+  readiness(request?: object): Response;
+  /** Liveness probe: 200 until the process exits. Pass the request, as for `readiness`. */
+  liveness(request?: object): Response;
   /**
    * An SSE response whose stream the engine owns: on drain it gets a last frame with a jittered
    * `retry:` and a clean end. During the drain a new stream is answered 200 with `retry:` and ended at once.
