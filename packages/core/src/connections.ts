@@ -1,6 +1,6 @@
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { startGrace } from "./grace.ts";
-import { noteArrival } from "./notify.ts";
+import { noteArrival, noteClosed } from "./notify.ts";
 import { checkDrained } from "./phases.ts";
 import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, type Entity, type State } from "./state.ts";
 import type { ClosedInput, Command, OpenInput, RequestInput, ResponseEndInput, StreamOpenInput, UpgradeInput } from "./types.ts";
@@ -92,6 +92,7 @@ export function onClosed(state: State, input: ClosedInput, out: Command[]): void
   const entity = state.entities.get(input.id);
   if (entity === undefined) return;
   state.entities.delete(input.id);
+  if (state.phase === "notify") noteClosed(state, input.id);
   const byUs = entity.flags & (MARKED | FAREWELL_SENT);
   if (byUs && state.phase !== "serving" && (entity.kind === "http1" || entity.kind === "http2" || entity.kind === "request")) {
     state.stats.closedAfterResponse++;

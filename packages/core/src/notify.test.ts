@@ -134,6 +134,7 @@ type Event =
   | { readonly t: "req"; readonly pick: number; readonly dt: number }
   | { readonly t: "probe-new"; readonly kind: "http1" | "request"; readonly dt: number }
   | { readonly t: "probe-reused"; readonly pick: number; readonly dt: number }
+  | { readonly t: "unused-conn"; readonly rekeyed: boolean; readonly dt: number }
   | { readonly t: "second-request"; readonly dt: number };
 
 const dt = fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 600 }), fc.integer({ min: 0, max: 4_000 }));
@@ -142,6 +143,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("req" as const), pick: fc.nat(), dt }), weight: 4 },
   { arbitrary: fc.record({ t: fc.constant("probe-new" as const), kind: fc.constantFrom("http1" as const, "request" as const), dt }), weight: 4 },
   { arbitrary: fc.record({ t: fc.constant("probe-reused" as const), pick: fc.nat(), dt }), weight: 2 },
+  { arbitrary: fc.record({ t: fc.constant("unused-conn" as const), rekeyed: fc.boolean(), dt }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant("second-request" as const), dt }), weight: 1 },
 );
 const scenario = fc
@@ -234,6 +236,18 @@ function run(s: ReturnType<typeof scenario.generate>["value"]): { actual: { at: 
         const id = used[e.pick % Math.max(1, used.length)];
         if (id === undefined) break;
         feedAll([{ type: "request", id, now }, { type: "probe", id, now }]);
+        break;
+      }
+      case "unused-conn": {
+        // A TCP check (open, close, no request); or a probe whose connection the adapter re-keys when it turns out
+        // to speak HTTP/2 (Node: closed under its first id, opened under a new one).
+        const first = nextId++;
+        if (e.rekeyed) {
+          const id = nextId++;
+          feedAll([{ type: "open", id: first, kind: "http1", now }, { type: "closed", id: first, now }, { type: "open", id, kind: "http2", now }, { type: "request", id, now }, { type: "probe", id, now }]);
+        } else {
+          feedAll([{ type: "open", id: first, kind: "http1", now }, { type: "closed", id: first, now }]);
+        }
         break;
       }
       case "second-request":

@@ -154,6 +154,18 @@ export function onProbe(state: State, input: ProbeInput): void {
 }
 
 /**
+ * `id` closed during notify. A connection that closes without a request was not traffic (a TCP health check, an
+ * abandoned preconnect, or an adapter re-keying a connection that turned out to speak HTTP/2): its open is taken
+ * back when it is the latest arrival.
+ */
+export function noteClosed(state: State, id: Id): void {
+  const n = state.notify;
+  if (id !== n.lastArrivalId || n.lastWasRequest) return;
+  n.lastArrivalAt = n.beforeLastArrivalAt;
+  n.lastArrivalId = -1;
+}
+
+/**
  * Whether notify is over at `state.now`. When it is not, `notifyUntil` moves to the earliest moment it can be,
  * given the arrivals seen so far; `nextDeadline` returns it.
  */

@@ -30,7 +30,7 @@ import type { Command, Input } from "./types.ts";
  * | response-end    | idle                   | idle                          | idle; h1 starts its grace                          | (forgotten)             |
  * | upgrade         | upgraded               | upgraded                      | upgraded                                           | (forgotten)             |
  * | stream-open     | track sse / ws         | track; an arrival             | goodbye at once (sse `retry:`, ws 1001)            | destroy                 |
- * | closed          | forget                 | forget                        | forget; may end the drain                          | forget                  |
+ * | closed          | forget                 | forget; unused: taken back    | forget; may end the drain                          | forget                  |
  * | shutdown        | start (see above)      | force                         | force                                              | cleanup: stop; else —   |
  * | hook-done       | —                      | —                             | —                                                  | cleanup: next hook      |
  * | listener-closed | noted                  | noted                         | noted; may end the drain                           | noted                   |

@@ -32,7 +32,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     case "/":
       return text(res, "hello");
     case "/ready":
-      if (drained) void writeResponse(res, drained.readiness());
+      if (drained) void writeResponse(res, drained.readiness(req));
       else text(res, "ready");
       return;
     case "/slow":

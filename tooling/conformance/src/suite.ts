@@ -8,6 +8,7 @@ import { CONTROL_TARGETS, controlCases } from "./cases/control.ts";
 import { http2Cases } from "./cases/http2.ts";
 import { inFlightCases } from "./cases/in-flight.ts";
 import { lifecycleCases } from "./cases/lifecycle.ts";
+import { notifyCases } from "./cases/notify.ts";
 import { sseCases, webSocketCases } from "./cases/streams.ts";
 import type { Target } from "./targets.ts";
 
@@ -36,6 +37,7 @@ export function defineConformance(target: Target): void {
     if (target.http2) describe("HTTP/2 sessions", () => http2Cases(target));
     describe("work in flight", () => inFlightCases(target));
     describe("lifecycle", () => lifecycleCases(target));
+    describe("adaptive notify", () => notifyCases(target));
     if (CONTROL_TARGETS.includes(target.name)) describe("control endpoint", () => controlCases(target));
   });
 }
