@@ -39,7 +39,10 @@ export function formatReport(pid: number, report: ReportBody): string {
 
 /** `drain: pid 4321 (node) serving: 2 requests, 3 idle` for `drain status`. */
 export function formatStatus(status: StatusBody): string {
-  return `drain: pid ${status.pid} (${status.runtime}) ${status.phase}: ${formatCounts(status.counts)}${deadline(status.msToDeadline, "; ")}`;
+  const n = status.notify;
+  const notify =
+    n === undefined || n === null ? "" : typeof n.endedBy === "string" ? `; notify ended by ${n.endedBy}` : typeof n.msToEnd === "number" ? `; notify ends in ${formatSeconds(n.msToEnd)} unless traffic arrives` : "";
+  return `drain: pid ${status.pid} (${status.runtime}) ${status.phase}: ${formatCounts(status.counts)}${deadline(status.msToDeadline, "; ")}${notify}`;
 }
 
 const LABELS: readonly (readonly [key: string, label: string])[] = [

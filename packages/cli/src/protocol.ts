@@ -18,6 +18,8 @@ export interface StatusBody {
   readonly msToDeadline: number | null;
   /** To the end of the whole budget, cleanup hooks included; null while serving. Absent from older servers. */
   readonly msToBudgetEnd?: number | null;
+  /** The notify phase as it stands or went; null before a shutdown. Absent from older servers. */
+  readonly notify?: { readonly endedBy?: string | null; readonly msToEnd?: number | null } | null;
 }
 
 /** The parts of the engine's report the CLI prints; the rest is passed through untouched in `--json`. */
