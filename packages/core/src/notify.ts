@@ -9,7 +9,7 @@ import type { AdaptiveNotify, Id, NotifyEnd, NotifyReport, ProbeInput, ResolvedN
  * budget's force deadline cuts either. Probe requests (readiness, liveness) are not traffic: balancers keep
  * polling a server they have marked down, and counting them would keep a quiet window from ever passing.
  *
- * Arrivals are only noted (two stores); the end is recomputed when the timer wakes at `notifyUntil`, the earliest
+ * Arrivals are only noted (a few stores); the end is recomputed when the timer wakes at `notifyUntil`, the earliest
  * the phase can end given what has been seen. So the engine's one timer is not re-armed per request, and once
  * arrivals stop the drain starts exactly `quietMs` after the last one.
  */
@@ -49,7 +49,7 @@ export function createNotifyState(): NotifyState {
 const ABSURD_MS = 86_400_000;
 const ADAPTIVE_KEYS: readonly string[] = ["minMs", "quietMs", "maxMs"];
 /** Defaults of the adaptive form; `maxMs` is also held under half of the budget, so the drain keeps the rest. */
-export const ADAPTIVE_DEFAULTS = { minMs: 1_000, quietMs: 1_000, maxMs: 10_000 } as const;
+const ADAPTIVE_DEFAULTS = { minMs: 1_000, quietMs: 1_000, maxMs: 10_000 } as const;
 
 /**
  * Check `notifyMs` (a number: fixed; an object: adaptive) against the budget and fill in the adaptive defaults.
@@ -99,11 +99,6 @@ export function resolveNotify(value: number | AdaptiveNotify, timeoutMs: number)
 /** The longest the notify phase can last (the hooks' reserve is sized against it). */
 export function longestNotify(notify: ResolvedNotify): number {
   return notify.kind === "fixed" ? notify.ms : notify.maxMs;
-}
-
-/** Whether a shutdown starts with a notify phase at all. */
-export function hasNotify(notify: ResolvedNotify): boolean {
-  return longestNotify(notify) > 0;
 }
 
 /** Notify starts: remember when, and wake first at the earliest moment it may end. */
