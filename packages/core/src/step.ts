@@ -11,10 +11,10 @@ import type { Command, Input } from "./types.ts";
  *
  * | from          | to      | on                                                               | where                |
  * | ------------- | ------- | ---------------------------------------------------------------- | -------------------- |
- * | serving       | notify  | `shutdown` (graceful, lameduck) with `notifyMs` > 0              | phases `requestShutdown` |
+ * | serving       | notify  | `shutdown` (graceful, lameduck) with `notifyMs` (adaptive: `maxMs`) > 0 | phases `requestShutdown` |
  * | serving       | drain   | `shutdown` (graceful, lameduck) with `notifyMs` = 0              | phases `requestShutdown` |
  * | serving       | force   | `shutdown` immediate                                             | phases `requestShutdown` |
- * | notify        | drain   | fixed: `notifyMs` passed; adaptive: no arrival for `quietMs`, held to [`minMs`, `maxMs`]; the force deadline cuts both | notify `notifyOver` |
+ * | notify        | drain   | `notifyMs` passed, or (adaptive) `quietMs` without an arrival, in [`minMs`, `maxMs`]; or `forceAt` | `advance` below, notify.ts |
  * | notify, drain | force   | a second `shutdown`                                              | phases `requestShutdown` |
  * | drain         | force   | time reaches `forceAt`                                           | `advance` below      |
  * | drain         | cleanup | nothing tracked is left and the listener is closed               | phases `checkDrained` |
