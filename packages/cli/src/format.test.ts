@@ -21,6 +21,11 @@ describe("formatReport", () => {
     );
   });
 
+  it("says how long notify lasted and what ended it", () => {
+    const adaptive = { ...report, notify: { endedBy: "quiet", durationMs: 2_300 } };
+    expect(formatReport(7, adaptive)).toContain("(graceful): notify 2.3 s (ended by quiet); closed 2 idle");
+  });
+
   it("names the WebSockets cut for not answering the close, apart from the forced ones", () => {
     const cut = { ...report, websockets: { closed: 5, cutAfterCloseTimeout: 2, forced: 0 } };
     expect(formatReport(7, cut)).toContain("closed 5 WebSockets (2 cut after not answering the close); forced 0 connections, 0 SSE, 0 WebSockets");
@@ -40,5 +45,16 @@ describe("formatStatus", () => {
     expect(formatStatus({ ...status, ready: true })).toBe("drain: pid 7 (node) serving: 1 requests in flight");
     // Older servers leave `ready` out.
     expect(formatStatus(status)).toBe("drain: pid 7 (node) serving: 1 requests in flight");
+  });
+});
+
+describe("formatStatus", () => {
+  const counts = { neverUsed: 0, idle: 1, active: 0, requests: 0, upgraded: 0, closing: 0, sse: 0, websockets: 0 };
+  const status = { pid: 7, runtime: "node", phase: "notify", counts, msToDeadline: 24_000 };
+
+  it("says when a running notify ends if nothing more arrives, and what ended it after", () => {
+    expect(formatStatus({ ...status, notify: { endedBy: null, msToEnd: 1_200 } })).toMatch(/; notify ends in 1\.2 s unless traffic arrives$/);
+    expect(formatStatus({ ...status, phase: "drain", notify: { endedBy: "quiet", msToEnd: null } })).toMatch(/; notify ended by quiet$/);
+    expect(formatStatus({ ...status, phase: "serving", msToDeadline: null, notify: null })).not.toContain("notify");
   });
 });

@@ -32,14 +32,20 @@ export function formatReport(pid: number, report: ReportBody): string {
   const hooks = failedHooks.length === 0 ? "" : `; hooks not ok: ${failedHooks.join(", ")}`;
   const state = report.clean ? "clean" : "NOT clean";
   const crash = typeof report.error === "string" ? `; after a crash: ${report.error}` : "";
-  return `drain: pid ${pid} stopped ${state} in ${formatSeconds(report.durationMs)} (${report.mode}): ${closed}; ${streams}; ${forced}${hooks}${crash}`;
+  const n = report.notify;
+  // What ended notify tells whether traffic had moved (quiet, min) or was still coming (max, budget).
+  const notify = n?.endedBy === undefined ? "" : `notify ${formatSeconds(n.durationMs ?? 0)} (ended by ${n.endedBy}); `;
+  return `drain: pid ${pid} stopped ${state} in ${formatSeconds(report.durationMs)} (${report.mode}): ${notify}${closed}; ${streams}; ${forced}${hooks}${crash}`;
 }
 
 /** `drain: pid 4321 (node) serving: 2 requests, 3 idle` for `drain status`. */
 export function formatStatus(status: StatusBody): string {
   // Serving but not ready yet (`startReady: false` before `ready()`): readiness answers 503, so say so.
   const phase = status.phase === "serving" && status.ready === false ? "serving (starting: not ready yet)" : status.phase;
-  return `drain: pid ${status.pid} (${status.runtime}) ${phase}: ${formatCounts(status.counts)}${deadline(status.msToDeadline, "; ")}`;
+  const n = status.notify;
+  const notify =
+    n === undefined || n === null ? "" : typeof n.endedBy === "string" ? `; notify ended by ${n.endedBy}` : typeof n.msToEnd === "number" ? `; notify ends in ${formatSeconds(n.msToEnd)} unless traffic arrives` : "";
+  return `drain: pid ${status.pid} (${status.runtime}) ${phase}: ${formatCounts(status.counts)}${deadline(status.msToDeadline, "; ")}${notify}`;
 }
 
 const LABELS: readonly (readonly [key: string, label: string])[] = [

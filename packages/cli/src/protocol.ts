@@ -20,6 +20,8 @@ export interface StatusBody {
   readonly msToDeadline: number | null;
   /** To the end of the whole budget, cleanup hooks included; null while serving. Absent from older servers. */
   readonly msToBudgetEnd?: number | null;
+  /** The notify phase as it stands or went; null before a shutdown. Absent from older servers. */
+  readonly notify?: { readonly endedBy?: string | null; readonly msToEnd?: number | null } | null;
 }
 
 /** The parts of the engine's report the CLI prints; the rest is passed through untouched in `--json`. */
@@ -34,6 +36,8 @@ export interface ReportBody {
   readonly hooks?: readonly { readonly name: string; readonly result: string }[];
   /** The uncaught error of a crash (the server's `crash` option); absent otherwise and from older servers. */
   readonly error?: string;
+  /** How the notify phase ended (absent when there was none, and from servers older than the field). */
+  readonly notify?: { readonly endedBy?: string; readonly durationMs?: number };
 }
 
 /**

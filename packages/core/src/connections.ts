@@ -1,5 +1,6 @@
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { startGrace } from "./grace.ts";
+import { noteArrival, noteClosed } from "./notify.ts";
 import { checkDrained } from "./phases.ts";
 import { FAREWELL_SENT, MARKED, RESPONDED_DURING_SHUTDOWN, type Entity, type State } from "./state.ts";
 import type { ClosedInput, Command, OpenInput, RequestInput, ResponseEndInput, StreamOpenInput, UpgradeInput } from "./types.ts";
@@ -24,6 +25,7 @@ export function onOpen(state: State, input: OpenInput, out: Command[]): void {
     return;
   }
   state.entities.set(input.id, stored);
+  if (state.phase === "notify") noteArrival(state, input.id, false);
   // An HTTP/2 session that appears during the drain (its TLS handshake finished late) gets its GOAWAY at once.
   if (state.phase === "drain" && input.kind === "http2") goaway(state, input.id, stored, out);
   // Accepted just before the listener closed: its first request may be on its way, so it gets the grace too.
@@ -34,7 +36,10 @@ export function onRequest(state: State, input: RequestInput, out: Command[]): vo
   const entity = state.entities.get(input.id);
   if (entity === undefined || entity.state === "upgraded") return;
   const shuttingDown = state.phase === "notify" || state.phase === "drain";
-  if (shuttingDown) state.stats.requestsDuringShutdown++;
+  if (shuttingDown) {
+    state.stats.requestsDuringShutdown++;
+    if (state.phase === "notify") noteArrival(state, input.id, true);
+  }
   entity.inflight++;
   if (entity.state !== "closing") entity.state = "active";
   if (shuttingDown) markClosing(state, input.id, entity, out);
@@ -76,6 +81,8 @@ export function onStreamOpen(state: State, input: StreamOpenInput, out: Command[
   if (state.entities.has(input.id)) return;
   const entity = { kind: input.kind, state: "open" as const, inflight: 0, last: state.now, opened: state.now, flags: 0, conn: input.conn ?? -1 };
   state.entities.set(input.id, entity);
+  // A stream is a request too; its arrival was already noted on its connection when the adapter knows it.
+  if (state.phase === "notify") noteArrival(state, input.conn ?? input.id, false);
   if (isPastDrain(state)) destroy(state, input.id, entity, "immediate", out);
   // A stream that opens during the drain gets its goodbye at once: SSE a `retry:` and a clean end, never a 503.
   else if (state.phase === "drain") sayGoodbye(state, input.id, entity, out);
@@ -85,6 +92,7 @@ export function onClosed(state: State, input: ClosedInput, out: Command[]): void
   const entity = state.entities.get(input.id);
   if (entity === undefined) return;
   state.entities.delete(input.id);
+  if (state.phase === "notify") noteClosed(state, input.id);
   const byUs = entity.flags & (MARKED | FAREWELL_SENT);
   if (byUs && state.phase !== "serving" && (entity.kind === "http1" || entity.kind === "http2" || entity.kind === "request")) {
     state.stats.closedAfterResponse++;

@@ -81,6 +81,8 @@ describe("a crash (a shutdown input with error)", () => {
     const [s3, after] = step(s2, { type: "tick", now: 1_100 });
     expect(phase(s3)).toBe("stopped");
     expect(reportOf(after)).toMatchObject({ error: "boom", reason: "SIGTERM", escalated: false, clean: false });
+    // The report says the crash, not the fixed delay, ended notify.
+    expect(reportOf(after)?.notify).toMatchObject({ kind: "fixed", endedBy: "crash", durationMs: 100 });
   });
 
   it("during a graceful shutdown whose budget ends sooner than the crash budget: the budget is kept", () => {

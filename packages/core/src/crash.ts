@@ -1,3 +1,4 @@
+import { notifyCut } from "./notify.ts";
 import { beginShutdown, budgetOf, enterDrain, enterForce, escalate, hookReserve } from "./phases.ts";
 import type { State } from "./state.ts";
 import type { Command, ShutdownInput } from "./types.ts";
@@ -26,7 +27,10 @@ export function requestCrashDrain(state: State, input: ShutdownInput, out: Comma
     case "drain":
       state.crashError = error;
       shrinkBudget(state, budgetOf(input, state.options.timeoutMs));
-      if (state.phase === "notify") enterDrain(state, out);
+      if (state.phase === "notify") {
+        notifyCut(state, "crash");
+        enterDrain(state, out);
+      }
       return;
     case "cleanup":
       state.crashError = error;

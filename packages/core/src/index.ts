@@ -11,6 +11,7 @@ export { step, stepInto } from "./step.ts";
 export { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
 export { nextDeadline } from "./clock.ts";
 export { FORCED_ITEMS_LIMIT, forcedItems } from "./forced-items.ts";
+export { notifyStatus, type NotifyStatus } from "./notify.ts";
 export { counts, phase } from "./counts.ts";
 export { isReady } from "./readiness.ts";
 export { hookReports, latestNow, mode, MODES, msToBudgetEnd, msToForce, reason, totals } from "./read.ts";

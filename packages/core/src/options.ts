@@ -1,8 +1,9 @@
 import { drainError } from "./errors.ts";
-import type { Capabilities, Options, ResolvedOptions } from "./types.ts";
+import { longestNotify, resolveNotify } from "./notify.ts";
+import type { Capabilities, Options, ResolvedNotify, ResolvedOptions } from "./types.ts";
 
 /** Every default, in one place. */
-export const DEFAULTS: Omit<ResolvedOptions, "capabilities"> = {
+export const DEFAULTS: Omit<ResolvedOptions, "capabilities" | "notify"> = {
   notifyMs: 0,
   timeoutMs: 25_000,
   cleanupMs: 5_000,
@@ -56,6 +57,8 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
     throw drainError("ERR_DRAIN_INVALID_OPTION", `drain options must be an object, got ${describe(options)}.`);
   }
   for (const key of Object.keys(options)) {
+    // Resolved options are resolved again (`initial` takes either): their `notify` is derived from `notifyMs`.
+    if (key === "notify" && isResolvedNotify((options as { notify?: unknown }).notify)) continue;
     if (!KNOWN.includes(key) && !extraKeys.includes(key)) {
       throw drainError(
         "ERR_DRAIN_UNKNOWN_OPTION",
@@ -71,11 +74,16 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
       durations[key] = DEFAULTS[key];
       continue;
     }
+    // The adaptive form is checked against the budget below (notify.ts).
+    if (key === "notifyMs" && typeof value === "object" && value !== null) continue;
     durations[key] = checkDuration(key, value);
   }
   const timeoutMs = durations["timeoutMs"] ?? DEFAULTS.timeoutMs;
-  const notifyMs = durations["notifyMs"] ?? DEFAULTS.notifyMs;
-  if (notifyMs >= timeoutMs && !(notifyMs === 0 && timeoutMs === 0)) {
+  const resolved = record["notify"] as ResolvedNotify | undefined;
+  const given = resolved?.kind === "adaptive" ? { minMs: resolved.minMs, quietMs: resolved.quietMs, maxMs: resolved.maxMs } : (durations["notifyMs"] ?? record["notifyMs"]);
+  const notify = resolveNotify((given ?? DEFAULTS.notifyMs) as number, timeoutMs);
+  const notifyMs = longestNotify(notify);
+  if (notify.kind === "fixed" && notifyMs >= timeoutMs && !(notifyMs === 0 && timeoutMs === 0)) {
     throw drainError(
       "ERR_DRAIN_NOTIFY_NOT_BEFORE_DEADLINE",
       `notifyMs (${notifyMs}) must be shorter than timeoutMs (${timeoutMs}): the drain has to start before the deadline. Lower notifyMs or raise timeoutMs.`,
@@ -86,6 +94,7 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
   }
   return {
     notifyMs,
+    notify,
     timeoutMs,
     cleanupMs: durations["cleanupMs"] ?? DEFAULTS.cleanupMs,
     wsCloseTimeoutMs: durations["wsCloseTimeoutMs"] ?? DEFAULTS.wsCloseTimeoutMs,
@@ -96,6 +105,10 @@ export function resolveOptions(options: Options, extraKeys: readonly string[] = 
     startReady: resolveStartReady(record["startReady"]),
     capabilities: resolveCapabilities(record["capabilities"]),
   };
+}
+
+function isResolvedNotify(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "kind" in value;
 }
 
 function resolveRetryRange(value: unknown): readonly [number, number] {

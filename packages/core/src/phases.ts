@@ -5,6 +5,7 @@ import { nextRandom } from "./random.ts";
 import { destroy, goaway, markClosing, sayGoodbye } from "./farewell.ts";
 import { startGrace } from "./grace.ts";
 import type { State } from "./state.ts";
+import { beginNotify, notifyCut } from "./notify.ts";
 import { LAMEDUCK_TURN } from "./timers.ts";
 import type { Command, HookDoneInput, HookReport, Id, Phase, ShutdownInput } from "./types.ts";
 
@@ -75,6 +76,7 @@ export function hookReserve(state: State, drainWindow: number): number {
 /** A second request while one runs: force now (notify, drain), or stop waiting for the hooks (cleanup). */
 export function escalate(state: State, out: Command[]): void {
   if (state.phase === "notify" || state.phase === "drain") {
+    notifyCut(state, "escalated");
     state.escalated = true;
     state.mode = "immediate";
     return enterForce(state, "immediate", out);
@@ -96,8 +98,7 @@ export function budgetOf(input: ShutdownInput, configured: number): number {
 
 function enterNotify(state: State, out: Command[]): void {
   enter(state, "notify", out);
-  // Hooks' reserve may bring the force deadline before the end of notify; the budget wins.
-  state.notifyUntil = Math.min(state.now + state.options.notifyMs, state.forceAt);
+  beginNotify(state);
   for (const [id, entity] of state.entities) {
     if (entity.inflight > 0) markClosing(state, id, entity, out);
   }

@@ -78,7 +78,13 @@ const capabilities: fc.Arbitrary<Capabilities> = fc.oneof(
 /** Valid options with small durations, so deadlines fall inside a sequence. */
 const options: fc.Arbitrary<Options> = fc
   .record({
-    notifyMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_000 })),
+    // Fixed, or adaptive (whose longest notify is its maxMs): every invariant holds with either.
+    notifyMs: fc.oneof(
+      fc.constant(0),
+      fc.integer({ min: 0, max: 3_000 }),
+      fc.record({ minMs: fc.integer({ min: 0, max: 1_000 }), quietMs: fc.integer({ min: 1, max: 1_000 }), extra: fc.integer({ min: 0, max: 2_000 }) })
+        .map(({ minMs, quietMs, extra }) => ({ minMs, quietMs, maxMs: minMs + extra })),
+    ),
     afterNotify: fc.integer({ min: 1, max: 20_000 }),
     cleanupMs: fc.integer({ min: 0, max: 5_000 }),
     wsCloseTimeoutMs: fc.integer({ min: 0, max: 6_000 }),
@@ -91,7 +97,7 @@ const options: fc.Arbitrary<Options> = fc
   })
   .map(({ afterNotify, retry, ...rest }) => ({
     ...rest,
-    timeoutMs: rest.notifyMs + afterNotify,
+    timeoutMs: (typeof rest.notifyMs === "number" ? rest.notifyMs : rest.notifyMs.maxMs) + afterNotify,
     sseRetryMs: [Math.min(...retry), Math.max(...retry)] as const,
   }));
 
@@ -318,7 +324,7 @@ describe("properties over random event sequences", () => {
           (o) =>
             o.capabilities.closeConnection &&
             o.capabilities.seesNeverUsed === true &&
-            (o.timeoutMs ?? 0) - (o.notifyMs ?? 0) > (o.keepAliveGraceMs ?? 0),
+            (o.timeoutMs ?? 0) - (typeof o.notifyMs === "object" ? (o.notifyMs.maxMs ?? 0) : (o.notifyMs ?? 0)) > (o.keepAliveGraceMs ?? 0),
         ),
         fc.array(fc.tuple(fc.boolean(), dt), { maxLength: 40 }),
         (opts, conns) => {

@@ -49,6 +49,8 @@ describe("the report", () => {
       hooks: [{ name: "flush", result: "ok", durationMs: 0 }],
       forcedItems: [],
       forcedItemsLeftOut: 0,
+      // The request at 2 000 was the last arrival of a fixed notify.
+      notify: { kind: "fixed", endedBy: "fixed", startedAt: 1_000, durationMs: 2_000, arrivals: 1, probes: 0, lastArrivalAt: 2_000 },
     });
   });
 

@@ -1,3 +1,4 @@
+import { notifyReport } from "./notify.ts";
 import type { State } from "./state.ts";
 import type { PhaseReport, Report } from "./types.ts";
 
@@ -11,6 +12,7 @@ export function buildReport(state: State): Report {
   });
   const hooksFailed = state.hookReports.some((hook) => hook.result === "error" || hook.result === "timeout");
   const forced = stats.forced + stats.sseForced + stats.wsForced > 0;
+  const notify = notifyReport(state);
   const report: Report = {
     mode: state.mode,
     reason: state.reason,
@@ -32,6 +34,7 @@ export function buildReport(state: State): Report {
     hooks: state.hookReports.slice(),
     forcedItems: state.forcedItems.slice(),
     forcedItemsLeftOut: state.forcedItemsLeftOut,
+    ...(notify === undefined ? {} : { notify }),
   };
   return state.crashError === undefined ? report : { ...report, error: state.crashError };
 }

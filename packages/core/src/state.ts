@@ -1,3 +1,4 @@
+import { createNotifyState, type NotifyState } from "./notify.ts";
 import { resolveOptions } from "./options.ts";
 import { TimerQueue } from "./timers.ts";
 import type { ConnState, ForcedItem, HookReport, HookSpec, Id, Kind, Mode, Options, Phase, ResolvedOptions } from "./types.ts";
@@ -61,7 +62,10 @@ export interface State {
   /** The latest `now` seen; time never moves backwards inside the machine. */
   now: number;
   requestedAt: number;
+  /** During notify: when to look again whether it is over (its end, or the earliest it can be; see notify.ts). */
   notifyUntil: number;
+  /** The notify phase's arrivals and how it ended (notify.ts). */
+  readonly notify: NotifyState;
   /** When the listener closes during the drain: at once, or one keep-alive grace in where connections cannot be closed one by one. */
   listenerCloseAt: number;
   forceAt: number;
@@ -110,6 +114,7 @@ export function initial(options: Options): State {
     now: Number.NEGATIVE_INFINITY,
     requestedAt: 0,
     notifyUntil: 0,
+    notify: createNotifyState(),
     listenerCloseAt: 0,
     forceAt: 0,
     budgetEnd: 0,

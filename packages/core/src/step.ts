@@ -1,5 +1,6 @@
 import { dropStaleTimers, fireDueTimers, reportProgress } from "./clock.ts";
 import { onClosed, onOpen, onRequest, onResponseEnd, onStreamOpen, onUpgrade } from "./connections.ts";
+import { notifyOver, onProbe } from "./notify.ts";
 import { checkDrained, enterDrain, enterForce, finishHook, hookDone, listenerClosed, requestShutdown, stopAccepting } from "./phases.ts";
 import { markReady } from "./readiness.ts";
 import type { State } from "./state.ts";
@@ -11,12 +12,12 @@ import type { Command, Input } from "./types.ts";
  *
  * | from          | to      | on                                                               | where                |
  * | ------------- | ------- | ---------------------------------------------------------------- | -------------------- |
- * | serving       | notify  | `shutdown` (graceful, lameduck) with `notifyMs` > 0              | phases `requestShutdown` |
+ * | serving       | notify  | `shutdown` (graceful, lameduck) with `notifyMs` (adaptive: `maxMs`) > 0 | phases `requestShutdown` |
  * | serving       | drain   | `shutdown` (graceful, lameduck) with `notifyMs` = 0              | phases `requestShutdown` |
  * | serving       | force   | `shutdown` immediate                                             | phases `requestShutdown` |
  * | serving       | drain   | `shutdown` with `error` (a crash): no notify, the crash budget   | crash `requestCrashDrain` |
  * | notify        | drain   | a first crash during the shutdown (its budget shrinks too)       | crash `requestCrashDrain` |
- * | notify        | drain   | time reaches `notifyUntil`                                       | `advance` below      |
+ * | notify        | drain   | `notifyMs` passed, or (adaptive) `quietMs` without an arrival, in [`minMs`, `maxMs`]; or `forceAt` | `advance` below, notify.ts |
  * | notify, drain | force   | a second `shutdown`, or a second crash                           | phases `escalate`    |
  * | drain         | force   | time reaches `forceAt`                                           | `advance` below      |
  * | drain         | cleanup | nothing tracked is left and the listener is closed               | phases `checkDrained` |
@@ -27,17 +28,18 @@ import type { Command, Input } from "./types.ts";
  *
  * | input           | serving                | notify                        | drain                                              | force, cleanup, stopped |
  * | --------------- | ---------------------- | ----------------------------- | -------------------------------------------------- | ----------------------- |
- * | open            | track, never-used      | track                         | track; h1 starts its grace, h2 gets GOAWAY         | destroy when it can     |
- * | request         | active                 | active, mark-closing          | active, mark-closing                               | (forgotten)             |
+ * | open            | track, never-used      | track; an arrival             | track; h1 starts its grace, h2 gets GOAWAY         | destroy when it can     |
+ * | request         | active                 | active, mark-closing; arrival | active, mark-closing                               | (forgotten)             |
  * | response-end    | idle                   | idle                          | idle; h1 starts its grace                          | (forgotten)             |
  * | upgrade         | upgraded               | upgraded                      | upgraded                                           | (forgotten)             |
- * | stream-open     | track sse / ws         | track                         | goodbye at once (sse `retry:`, ws 1001)            | destroy                 |
- * | closed          | forget                 | forget                        | forget; may end the drain                          | forget                  |
+ * | stream-open     | track sse / ws         | track; an arrival             | goodbye at once (sse `retry:`, ws 1001)            | destroy                 |
+ * | closed          | forget                 | forget; unused: taken back    | forget; may end the drain                          | forget                  |
  * | shutdown        | start (see above)      | force                         | force                                              | cleanup: stop; else —   |
  * | hook-done       | —                      | —                             | —                                                  | cleanup: next hook      |
  * | listener-closed | noted                  | noted                         | noted; may end the drain                           | noted                   |
  * | ready           | noted: readiness 200   | noted (readiness 503)         | noted (readiness 503)                              | noted                   |
  * | tick            | —                      | time only (`advance`)         | time only (`advance`)                              | time only (`advance`)   |
+ * | probe           | —                      | its arrivals taken back       | —                                                  | —                       |
  *
  * The drain's first step, by kind (phases `enterDrain`): h1 idle or never-used starts its grace (grace.ts), h1
  * active gets mark-closing, h2 gets GOAWAY, req in flight gets mark-closing, sse and ws get their goodbye (spread
@@ -110,6 +112,9 @@ export function stepInto(state: State, input: Input, out: Command[]): void {
     case "ready":
       markReady(state);
       break;
+    case "probe":
+      onProbe(state, input);
+      break;
     case "tick":
       break;
   }
@@ -119,7 +124,7 @@ export function stepInto(state: State, input: Input, out: Command[]): void {
 /** Everything that happens because time passed. Runs after every input, so a late tick loses nothing. */
 function advance(state: State, out: Command[]): void {
   const now = state.now;
-  if (state.phase === "notify" && now >= state.notifyUntil) enterDrain(state, out);
+  if (state.phase === "notify" && notifyOver(state)) enterDrain(state, out);
   if (state.phase === "drain" && !state.stoppedAccepting && now >= state.listenerCloseAt) {
     stopAccepting(state, out);
     checkDrained(state, out);

@@ -59,8 +59,13 @@ export interface HookSpec {
 
 /** Durations and knobs. Every one has a default; see `DEFAULTS`. */
 export interface Options {
-  /** Time between the shutdown request and the drain, with readiness failing and everything else served. */
-  readonly notifyMs?: number;
+  /**
+   * Time between the shutdown request and the drain, with readiness failing and everything else served. A number
+   * is a fixed delay (default 0). `{ minMs, quietMs, maxMs }` is adaptive: notify lasts until no new connection or
+   * request (probes aside) has arrived for `quietMs` (default 1000), at least `minMs` (default 1000) and at most
+   * `maxMs` (default 10000, or half of `timeoutMs` when that is less; must be under `timeoutMs`).
+   */
+  readonly notifyMs?: number | AdaptiveNotify;
   /** The whole budget, from shutdown request to stopped. What remains at `timeoutMs − hook reserve` is forced. */
   readonly timeoutMs?: number;
   /** The most of the budget kept back at its end for cleanup hooks: no more than the hooks' timeouts add up to, and never more than half of the time after notify. */
@@ -84,9 +89,27 @@ export interface Options {
   readonly capabilities: Capabilities;
 }
 
+/** The adaptive form of `notifyMs`; every field is optional (see `Options.notifyMs`). */
+export interface AdaptiveNotify {
+  /** Notify lasts at least this long, even with no traffic: a balancer that has not polled yet must see the 503. */
+  readonly minMs?: number;
+  /** Notify ends once no new connection or request has arrived for this long. More than 0. */
+  readonly quietMs?: number;
+  /** Notify lasts at most this long, however much traffic still arrives. At least `minMs`, under `timeoutMs`. */
+  readonly maxMs?: number;
+}
+
+/** How the notify phase is configured, resolved. */
+export type ResolvedNotify =
+  | { readonly kind: "fixed"; readonly ms: number }
+  | { readonly kind: "adaptive"; readonly minMs: number; readonly quietMs: number; readonly maxMs: number };
+
 /** Options with every default filled in. */
 export interface ResolvedOptions {
+  /** The fixed delay, or the adaptive form's `maxMs` (the longest notify can last). */
   readonly notifyMs: number;
+  /** How notify ends: after a fixed delay, or adaptively. */
+  readonly notify: ResolvedNotify;
   readonly timeoutMs: number;
   readonly cleanupMs: number;
   readonly wsCloseTimeoutMs: number;
@@ -140,6 +163,11 @@ export interface ShutdownInput {
 }
 /** The listener is really closed (only fed by adapters whose capabilities say `reportsListenerClosed`). */
 export interface ListenerClosedInput { readonly type: "listener-closed"; readonly now: number }
+/**
+ * The request on `id` is a readiness or liveness probe, not traffic: during an adaptive notify its arrival does not
+ * hold the quiet window open (balancers keep polling a server they have marked down).
+ */
+export interface ProbeInput { readonly type: "probe"; readonly id: Id; readonly now: number }
 /** Time passed; the caller feeds this when `nextDeadline` is reached. Any input moves time forward too. */
 export interface TickInput { readonly type: "tick"; readonly now: number }
 /**
@@ -161,7 +189,8 @@ export type Input =
   | ListenerClosedInput
   | TickInput
   | HookDoneInput
-  | ReadyInput;
+  | ReadyInput
+  | ProbeInput;
 
 // --- commands ---
 
@@ -275,6 +304,8 @@ export interface Report {
   readonly forcedItems: readonly ForcedItem[];
   /** Forced items beyond `FORCED_ITEMS_LIMIT`, counted but not listed. */
   readonly forcedItemsLeftOut: number;
+  /** How the notify phase went; absent when there was none (`notifyMs` 0, or an immediate shutdown). */
+  readonly notify?: NotifyReport;
 }
 
 /**
@@ -300,4 +331,26 @@ export interface ForcedItem {
   readonly path?: string;
   /** Bytes written so far; what they count depends on the runtime (see the adapter's README). */
   readonly bytesSent?: number;
+}
+
+/**
+ * What ended the notify phase. `quiet`: no new connection or request for `quietMs`. `min`: traffic was already
+ * quiet when `minMs` passed. `max`: traffic never went quiet before `maxMs`. `fixed`: the fixed `notifyMs` passed.
+ * `budget`: the shutdown's budget (its force deadline) cut it short. `escalated`: a second signal or an immediate
+ * shutdown forced it. `crash`: an uncaught error (the `crash` option) started the drain at once.
+ */
+export type NotifyEnd = "quiet" | "min" | "max" | "fixed" | "budget" | "escalated" | "crash";
+
+/** The report's account of the notify phase. Times are on the same clock as `requestedAt`. */
+export interface NotifyReport {
+  readonly kind: "fixed" | "adaptive";
+  readonly endedBy: NotifyEnd;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** New connections, requests and streams seen during notify, probes included. */
+  readonly arrivals: number;
+  /** Readiness and liveness probes answered during notify (not traffic). */
+  readonly probes: number;
+  /** When the latest new connection or request that was not a probe arrived; null when none did. */
+  readonly lastArrivalAt: number | null;
 }

@@ -4,6 +4,7 @@ import type { Emitter } from "./emitter.ts";
 import type { FeedLoop } from "./feed-loop.ts";
 import type { HookRegistry } from "./hooks.ts";
 import { phaseLine, progressLine } from "./log-lines.ts";
+import { notifyEndLine } from "./notify.ts";
 import type { SseRegistry } from "./sse.ts";
 import type { SupervisorNotifier } from "./systemd-notify.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "./types.ts";
@@ -69,6 +70,10 @@ export function createEffects(ctx: EffectsContext): Effects {
         emitter.emit("phase", { phase: command.phase, at: command.at });
         supervisor.phase(command.phase);
         const line = phaseLine(command.phase, reason(state), msToForce(state, ctx.clock.now()));
+        if (log && command.phase === "drain") {
+          const ended = notifyEndLine(state);
+          if (ended !== undefined) log.info(ended);
+        }
         if (log && line !== undefined) log.info(line);
         return;
       }

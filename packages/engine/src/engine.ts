@@ -9,6 +9,7 @@ import { createExit } from "./exit.ts";
 import { createFeedLoop } from "./feed-loop.ts";
 import { createForcedDetails } from "./forced-details.ts";
 import { HookRegistry } from "./hooks.ts";
+import { noteProbe } from "./notify.ts";
 import { livenessResponse, readinessResponse } from "./probes.ts";
 import { listenToSignals } from "./signals.ts";
 import { SseRegistry } from "./sse.ts";
@@ -173,13 +174,19 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     stopped: exit.stopped,
     onShutdown: (name, hook, hookOptions) => hooks.add(name, hook, hookOptions),
     on: (event, listener) => emitter.on(event, listener),
-    readiness: () => readinessResponse(phase(state), isReady(state)),
+    readiness: (request) => {
+      noteProbe(state, request, track.idOf, loop.feed);
+      return readinessResponse(phase(state), isReady(state));
+    },
     ready: () => {
       // Idempotent, and free once said: no input for a second call. After dispose there is no loop to feed.
       if (loop.stopped || isReady(state)) return;
       loop.feed({ type: "ready" });
     },
-    liveness: () => livenessResponse(phase(state)),
+    liveness: (request) => {
+      noteProbe(state, request, track.idOf, loop.feed);
+      return livenessResponse(phase(state));
+    },
     sse: (start, sseOptions) => sse.create(start, sseOptions),
     websocket: (socket, wsOptions) => {
       const conn = wsOptions?.request === undefined ? undefined : track.idOf(wsOptions.request);

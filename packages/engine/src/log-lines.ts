@@ -50,5 +50,6 @@ export function summaryLine(report: Report): string {
     ...(hooksFailed.length > 0 ? [`hooks: ${hooksFailed.join(", ")}`] : []),
     ...(report.error !== undefined ? [`after a crash: ${report.error}`] : []),
   ];
-  return `drain: stopped in ${seconds(report.durationMs)}, ${report.clean ? "clean" : "NOT clean"}: ${closed}; ${streams}; ${tail.join("; ")}`;
+  const notify = report.notify === undefined ? "" : `notify ${seconds(report.notify.durationMs)} (ended by ${report.notify.endedBy}); `;
+  return `drain: stopped in ${seconds(report.durationMs)}, ${report.clean ? "clean" : "NOT clean"}: ${notify}${closed}; ${streams}; ${tail.join("; ")}`;
 }

@@ -324,9 +324,15 @@ export interface Engine {
   on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void;
   /**
    * Readiness probe: 200 while serving and ready, 503 from the moment shutdown is requested, and 503 ("starting")
-   * before `ready()` when the drain was created with `startReady: false`.
+   * before `ready()` when the drain was created with `startReady: false`. Pass the request (a web `Request`, or
+   * Node's `IncomingMessage`) so that, during an adaptive notify, the probe is not counted as traffic.
+   *
+   * @example
+   * ```ts
+   * if (pathname === "/ready") return d.readiness(request);
+   * ```
    */
-  readiness(request?: Request): Response;
+  readiness(request?: object): Response;
   /**
    * The app is ready for traffic: with `startReady: false`, readiness answers 200 from now on (until a shutdown).
    * Idempotent. Called after a shutdown was requested it changes nothing: readiness stays 503. A shutdown that
@@ -340,8 +346,8 @@ export interface Engine {
    * ```
    */
   ready(): void;
-  /** Liveness probe: 200 until the process exits. */
-  liveness(request?: Request): Response;
+  /** Liveness probe: 200 until the process exits. Pass the request, as for `readiness`. */
+  liveness(request?: object): Response;
   /**
    * An SSE response whose stream the engine owns: on drain it gets a last frame with a jittered
    * `retry:` and a clean end. During the drain a new stream is answered 200 with `retry:` and ended at once.

@@ -1,9 +1,9 @@
 import { drainError } from "@drain/core";
 import type { Engine } from "@drain/engine";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { markConnectionClose } from "./connection-close.ts";
-import { setRetryAfterSeconds } from "./context.ts";
+import { requestOf, setRetryAfterSeconds } from "./context.ts";
 import { resolveSettings, type MiddlewareSettings } from "./options.ts";
 import type { DrainEnv, DrainMiddlewareOptions, EngineSource } from "./types.ts";
 import { isWebSocketUpgrade, refusesUpgrades, upgradeRefused } from "./upgrade.ts";
@@ -51,7 +51,7 @@ export function drainMiddleware(source: EngineSource, options?: DrainMiddlewareO
         "drainMiddleware's getter returned no drain: create it (drain(server) / drain(options)) before the server takes requests.",
       );
     }
-    const probe = probeAt(c.req.method, c.req.path, engine, c.req.raw, settings);
+    const probe = probeAt(c.req.method, c.req.path, engine, c, settings);
     if (probe !== undefined) {
       c.res = probe;
     } else if (isWebSocketUpgrade(c) && refusesUpgrades(engine)) {
@@ -68,10 +68,11 @@ export function drainMiddleware(source: EngineSource, options?: DrainMiddlewareO
   });
 }
 
-function probeAt(method: string, path: string, engine: Engine, request: Request, settings: MiddlewareSettings): Response | undefined {
+function probeAt(method: string, path: string, engine: Engine, c: Context, settings: MiddlewareSettings): Response | undefined {
   // Hono routes HEAD as GET and drops the body itself.
   if (method !== "GET" && method !== "HEAD") return undefined;
-  if (path === settings.readinessPath) return engine.readiness(request);
-  if (path === settings.livenessPath) return engine.liveness(request);
+  // The request the adapter tied to its connection, so an adaptive notify does not count the probe as traffic.
+  if (path === settings.readinessPath) return engine.readiness(requestOf(engine, c));
+  if (path === settings.livenessPath) return engine.liveness(requestOf(engine, c));
   return undefined;
 }

@@ -35,6 +35,14 @@ export function readArgs(env: (key: string) => string | undefined): ServerArgs {
   };
 }
 
+/**
+ * Print drain's report as `REPORT {json}` on stdout when it comes (before the exit), so the parent can read what
+ * ended notify. A structural type: the servers pass the drain of whichever adapter they use.
+ */
+export function announceReport(drain: { on(event: "report", listener: (report: unknown) => void): unknown }): void {
+  drain.on("report", (report) => console.log(`REPORT ${JSON.stringify(report)}`));
+}
+
 /** The line the parent waits for: `READY http://127.0.0.1:<port>`. */
 export function announceReady(port: number): void {
   console.log(`READY http://127.0.0.1:${port}`);

@@ -4,7 +4,7 @@
  * streams and WebSockets, so in practice the supervisor's SIGKILL ends it).
  */
 import { drain, type DrainOptions } from "@drain/bun";
-import { announceReady, readArgs } from "./_args.ts";
+import { announceReady, announceReport, readArgs } from "./_args.ts";
 import { bun, type BunServer, type BunWebSocket } from "./_bun-types.ts";
 import { webInstance } from "./_web-instance.ts";
 
@@ -27,6 +27,7 @@ const options = {
 
 if (args.variant === "drain") {
   const d = drain(args.drainOptions as DrainOptions);
+  announceReport(d);
   const app = webInstance(d, upgrade, args.tickMs);
   server = bun.serve(d.wrap({ ...options, fetch: (request: Request) => app(request) }));
   d.attach(server);

@@ -5,7 +5,7 @@
  */
 import { drain, type DrainOptions } from "@drain/deno";
 import type { Engine } from "@drain/engine";
-import { announceReady, readArgs } from "./_args.ts";
+import { announceReady, announceReport, readArgs } from "./_args.ts";
 import { deno } from "./_deno-types.ts";
 import { webInstance } from "./_web-instance.ts";
 
@@ -26,6 +26,7 @@ const options = { hostname: "127.0.0.1", port: args.port, onListen: ({ port }: {
 
 if (args.variant === "drain") {
   const d = drain(args.drainOptions as DrainOptions);
+  announceReport(d);
   const app = webInstance(d, upgrader(d), args.tickMs);
   d.attach(deno.serve(d.wrap({ ...options, handler: (request: Request) => app(request) })));
 } else if (args.variant === "native") {

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { drain, writeResponse, type NodeDrain, type NodeDrainOptions } from "@drain/node";
 import { WebSocketServer } from "ws";
-import { announceReady, readArgs } from "./_args.ts";
+import { announceReady, announceReport, readArgs } from "./_args.ts";
 import { startTicks, tickFrame } from "./_ticks.ts";
 
 const args = readArgs((key) => process.env[key]);
@@ -22,6 +22,7 @@ websockets.on("connection", (socket) => socket.on("message", (data, binary) => s
 let drained: NodeDrain | undefined;
 if (args.variant === "drain") {
   drained = drain(server, { ...(args.drainOptions as NodeDrainOptions), websockets });
+  announceReport(drained);
 } else {
   process.once("SIGTERM", () => server.close(() => process.exit(0)));
 }
@@ -32,7 +33,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     case "/":
       return text(res, "hello");
     case "/ready":
-      if (drained) void writeResponse(res, drained.readiness());
+      if (drained) void writeResponse(res, drained.readiness(req));
       else text(res, "ready");
       return;
     case "/slow":

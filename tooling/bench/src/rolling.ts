@@ -1,8 +1,10 @@
 /**
  * `pnpm bench rolling`: HAProxy in front of two instances of one runtime, under continuous load (`load.ts`);
  * each instance in turn gets SIGTERM, is waited for (SIGKILL after `killAfterMs`, as a supervisor would), started
- * again on the same port, and waited for until HAProxy sees it UP. Done once with drain instances and once with
- * `native` ones (the runtime's own stop) as the baseline.
+ * again on the same port, and waited for until HAProxy sees it UP. Done with drain instances whose notify is a
+ * fixed delay (`drain`), with drain instances whose notify is adaptive (`adaptive`: the drain starts once traffic
+ * has gone quiet, which is soon after HAProxy marks the instance down), and with `native` ones (the runtime's own
+ * stop) as the baseline.
  */
 import { freePort } from "../../vitest/free-port.ts";
 import { type Backend, type Haproxy, startHaproxy } from "./haproxy.ts";
@@ -10,9 +12,9 @@ import { type Load, type LoadCounts, startLoad } from "./load.ts";
 import { machine, writeResults } from "./results.ts";
 import { type Runtime, RUNTIMES, runtimeVersions } from "./runtimes.ts";
 import { type ServerProcess, startServer, stopServer } from "./server-process.ts";
-import { fmt, table, verdict } from "./table.ts";
+import { fmt, median, table, verdict } from "./table.ts";
 
-export type Mode = "drain" | "native";
+export type Mode = "drain" | "adaptive" | "native";
 
 export interface RollingOptions {
   readonly runtime: Runtime;
@@ -35,6 +37,22 @@ export interface RollingOptions {
  */
 export const ROLLING_DRAIN_OPTIONS: Record<string, unknown> = { notifyMs: 1_000, timeoutMs: 5_000, wsCloseTimeoutMs: 1_000, sseRetryMs: [100, 300] };
 
+/**
+ * The same with an adaptive notify: no fixed guess of HAProxy's delay. The load sends a request every few ms
+ * until HAProxy marks the instance down, then none; HAProxy's checks keep coming, but they are probes, not
+ * traffic. So notify ends `quietMs` after the last request HAProxy sent, and `minMs` only covers an instance
+ * that gets no traffic at all (two failed checks, as above). `maxMs` is the fixed run's delay, times three.
+ */
+export const ROLLING_ADAPTIVE_OPTIONS: Record<string, unknown> = { ...ROLLING_DRAIN_OPTIONS, notifyMs: { minMs: 300, quietMs: 300, maxMs: 3_000 } };
+
+/** What an instance's report said about its notify (drain instances print it; see `servers/_args.ts`). */
+export interface NotifyOutcome {
+  readonly endedBy: string;
+  readonly durationMs: number;
+  /** This restart's ms from SIGTERM until HAProxy reported the instance DOWN. */
+  readonly downAfterMs: number;
+}
+
 export interface RollingResult {
   readonly runtime: Runtime;
   readonly mode: Mode;
@@ -43,12 +61,26 @@ export interface RollingResult {
   readonly exitCodes: string[];
   /** Per restart, ms from SIGTERM until HAProxy's runtime API reported the instance DOWN. */
   readonly downAfterMs: number[];
+  /** Per restart, ms from SIGTERM until the instance exited. */
+  readonly exitAfterMs: number[];
+  /** Per restart of a drain instance, how its notify ended (from its report). */
+  readonly notify: NotifyOutcome[];
   readonly seconds: number;
   readonly counts: LoadCounts;
 }
 
 async function startInstance(runtime: Runtime, mode: Mode, port: number): Promise<ServerProcess> {
-  return startServer({ runtime, name: "instance", variant: mode, port, drainOptions: ROLLING_DRAIN_OPTIONS });
+  const drainOptions = mode === "adaptive" ? ROLLING_ADAPTIVE_OPTIONS : ROLLING_DRAIN_OPTIONS;
+  return startServer({ runtime, name: "instance", variant: mode === "native" ? "native" : "drain", port, drainOptions });
+}
+
+/** The notify part of the `REPORT` line an instance printed before it exited. */
+function notifyOf(instance: ServerProcess, downAfterMs: number): NotifyOutcome {
+  const line = instance.stdout().split("\n").find((l) => l.startsWith("REPORT "));
+  if (line === undefined) throw new Error(`the instance printed no REPORT line: ${instance.stderr()}`);
+  const notify = (JSON.parse(line.slice("REPORT ".length)) as { notify?: NotifyOutcome }).notify;
+  if (notify === undefined) throw new Error(`the instance's report has no notify: ${line}`);
+  return { endedBy: notify.endedBy, durationMs: notify.durationMs, downAfterMs };
 }
 
 /** One rolling-restart run: two instances, HAProxy, load, restarts; everything it started is stopped after. */
@@ -77,12 +109,17 @@ export async function rollingRestart(options: RollingOptions): Promise<RollingRe
     let killed = 0;
     const exitCodes: string[] = [];
     const downAfterMs: number[] = [];
+    const exitAfterMs: number[] = [];
+    const notify: NotifyOutcome[] = [];
     for (let round = 0; round < options.restartsPerInstance; round += 1) {
       for (let i = 0; i < instances.length; i += 1) {
         const signalled = performance.now();
-        const down = haproxy.waitFor(names[i] as string, "DOWN", 10_000).then(() => downAfterMs.push(performance.now() - signalled));
+        const down = haproxy.waitFor(names[i] as string, "DOWN", 10_000).then(() => performance.now() - signalled);
         const exit = await stopServer(instances[i] as ServerProcess, options.killAfterMs);
-        await down;
+        exitAfterMs.push(exit.at - signalled);
+        const downAfter = await down;
+        downAfterMs.push(downAfter);
+        if (options.mode !== "native" && !exit.killed) notify.push(notifyOf(instances[i] as ServerProcess, downAfter));
         if (exit.killed) killed += 1;
         exitCodes.push(exit.signal ?? String(exit.code));
         instances[i] = await startInstance(options.runtime, options.mode, ports[i] as number);
@@ -99,6 +136,8 @@ export async function rollingRestart(options: RollingOptions): Promise<RollingRe
       killed,
       exitCodes,
       downAfterMs,
+      exitAfterMs,
+      notify,
       seconds: (performance.now() - started) / 1000,
       counts,
     };
@@ -126,7 +165,7 @@ export const ROLLING_DEFAULTS: Omit<RollingOptions, "runtime" | "mode"> = {
 /** The table row for one run. */
 export function rollingRow(r: RollingResult): string[] {
   const c = r.counts;
-  const goal = r.mode === "drain" ? c.failedRequests === 0 && c.sse.gaps === 0 && c.wsClosesWithout1001 === 0 : undefined;
+  const goal = r.mode !== "native" ? c.failedRequests === 0 && c.sse.gaps === 0 && c.wsClosesWithout1001 === 0 : undefined;
   const list = (map: Record<string, number>): string => Object.entries(map).map(([k, v]) => `${k} x${v}`).join(", ");
   const reasons = list(c.failureReasons);
   const sseReasons = list(c.sse.failureReasons);
@@ -135,15 +174,30 @@ export function rollingRow(r: RollingResult): string[] {
     r.mode,
     `${r.restarts} (${r.killed} killed)`,
     `${fmt(Math.max(...r.downAfterMs))} ms`,
+    `${fmt(median(r.exitAfterMs))} / ${fmt(Math.max(...r.exitAfterMs))} ms`,
+    notifyCell(r),
     `${c.failedRequests} / ${fmt(c.requests)}${reasons ? ` (${reasons})` : ""}`,
     `${c.sse.gaps} (${c.sse.missed} missed, ${c.sse.duplicates} dup, ${c.sse.failures} fail${sseReasons ? `: ${sseReasons}` : ""})`,
     `${c.wsClosesWithout1001} / ${c.wsCloses}${c.wsConnectFailures ? ` (+${c.wsConnectFailures} refused)` : ""}`,
-    r.mode === "drain" ? "0, 0, 0" : "",
+    r.mode !== "native" ? "0, 0, 0" : "",
     verdict(goal),
   ];
 }
 
-export const ROLLING_HEAD: readonly string[] = ["runtime", "instances", "restarts", "down after (max)", "failed HTTP", "SSE gaps", "WS closes w/o 1001", "goal", ""];
+/** `quiet x4, 0.6 s max; drain 0.3 s after DOWN`: what ended notify, and how long after HAProxy's DOWN the drain began. */
+function notifyCell(r: RollingResult): string {
+  if (r.notify.length === 0) return "";
+  const ends: Record<string, number> = {};
+  for (const n of r.notify) ends[n.endedBy] = (ends[n.endedBy] ?? 0) + 1;
+  return `${Object.entries(ends).map(([k, v]) => `${k} x${v}`).join(", ")}; drain ${fmt(median(drainAfterDown(r)))} ms after DOWN (median)`;
+}
+
+/** For each restart, ms between HAProxy's DOWN and the start of the drain (negative: the drain began first). */
+export function drainAfterDown(r: RollingResult): number[] {
+  return r.notify.map((n) => n.durationMs - n.downAfterMs);
+}
+
+export const ROLLING_HEAD: readonly string[] = ["runtime", "instances", "restarts", "down after (max)", "signal to exit (median / max)", "notify", "failed HTTP", "SSE gaps", "WS closes w/o 1001", "goal", ""];
 
 /** Run drain and native per runtime, print the table, write results/rolling.json. */
 export async function runRolling(defaults: Omit<RollingOptions, "runtime" | "mode"> = ROLLING_DEFAULTS, runtimes: readonly Runtime[] = RUNTIMES): Promise<RollingResult[]> {
@@ -153,9 +207,9 @@ export async function runRolling(defaults: Omit<RollingOptions, "runtime" | "mod
   );
   const results: RollingResult[] = [];
   for (const runtime of runtimes) {
-    for (const mode of ["drain", "native"] as const) results.push(await rollingRestart({ ...defaults, runtime, mode }));
+    for (const mode of ["drain", "adaptive", "native"] as const) results.push(await rollingRestart({ ...defaults, runtime, mode }));
   }
   console.log(table(ROLLING_HEAD, results.map(rollingRow)));
-  writeResults("rolling", { at: new Date().toISOString(), machine: machine(), versions: runtimeVersions(), options: defaults, drainOptions: ROLLING_DRAIN_OPTIONS, results });
+  writeResults("rolling", { at: new Date().toISOString(), machine: machine(), versions: runtimeVersions(), options: defaults, drainOptions: ROLLING_DRAIN_OPTIONS, adaptiveOptions: ROLLING_ADAPTIVE_OPTIONS, results });
   return results;
 }

@@ -16,6 +16,8 @@ export interface ServerProcess {
   readonly exited: Promise<{ code: number | null; signal: string | null; at: number }>;
   /** Everything the server wrote to stderr so far (for error messages). */
   stderr(): string;
+  /** The last 64 KiB the server wrote to stdout (its `REPORT` line, for instances). */
+  stdout(): string;
 }
 
 export interface StartOptions {
@@ -57,13 +59,14 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
   });
   return new Promise((resolve, reject) => {
     let out = "";
+    let resolved = false;
     const onData = (chunk: string): void => {
-      out += chunk;
+      out = (out + chunk).slice(-65_536);
+      if (resolved) return;
       const match = /READY (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
       if (!match) return;
-      child.stdout?.off("data", onData);
-      child.stdout?.resume();
-      resolve({ url: match[1] as string, port: Number(match[2]), pid: child.pid as number, child, exited, stderr: () => errors });
+      resolved = true;
+      resolve({ url: match[1] as string, port: Number(match[2]), pid: child.pid as number, child, exited, stderr: () => errors, stdout: () => out });
     };
     child.stdout?.setEncoding("utf8").on("data", onData);
     void exited.then(({ code, signal }) =>

@@ -10,6 +10,7 @@ import { http2Cases } from "./cases/http2.ts";
 import { inFlightCases } from "./cases/in-flight.ts";
 import { lifecycleCases } from "./cases/lifecycle.ts";
 import { startupCases } from "./cases/startup.ts";
+import { notifyCases } from "./cases/notify.ts";
 import { sseCases, webSocketCases } from "./cases/streams.ts";
 import type { Target } from "./targets.ts";
 import { whyNotExitCases } from "./cases/why-not-exit.ts";
@@ -42,6 +43,7 @@ export function defineConformance(target: Target): void {
     describe("readiness at start-up", () => startupCases(target));
     describe("crashes", () => crashCases(target));
     describe("why did it not exit?", () => whyNotExitCases(target));
+    describe("adaptive notify", () => notifyCases(target));
     if (CONTROL_TARGETS.includes(target.name)) describe("control endpoint", () => controlCases(target));
   });
 }

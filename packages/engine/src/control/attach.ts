@@ -1,5 +1,6 @@
 import { counts as countsOf, isReady, mode, phase, totals, type Mode, type Report, type State } from "@drain/core";
 import type { Emitter } from "../emitter.ts";
+import { notifyStatusBody } from "../notify.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "../types.ts";
 import { createControlHandler } from "./handler.ts";
 import type { ControlListener, ControlSettings, ControlShutdownRequest, ControlSource } from "./types.ts";
@@ -98,6 +99,7 @@ function sourceOf(engine: ControlInternals): ControlSource {
     // The whole budget, cleanup hooks included: what a client waiting for the exit must allow for.
     msToBudgetEnd: () => engine.msToBudgetEnd(),
     totals: () => totals(state),
+    notify: () => notifyStatusBody(state, engine.now()),
     report: () => engine.report(),
     disposed: () => engine.disposed(),
     shutdown: (request) => engine.shutdown(request),

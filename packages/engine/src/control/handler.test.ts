@@ -37,7 +37,7 @@ describe("GET /status and GET /metrics", () => {
     const response = await call("/status");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/json");
-    expect(await response.json()).toEqual({ pid: process.pid, runtime: "fake", phase: "serving", ready: true, counts: engine.counts(), msToDeadline: null, msToBudgetEnd: null });
+    expect(await response.json()).toEqual({ pid: process.pid, runtime: "fake", phase: "serving", ready: true, counts: engine.counts(), msToDeadline: null, msToBudgetEnd: null, notify: null });
   });
 
   it("status shows the time left once shutting down", async () => {

@@ -96,6 +96,7 @@ function status(source: ControlSource): Response {
     counts: source.counts(),
     msToDeadline: wholeMs(ms),
     msToBudgetEnd: wholeMs(source.msToBudgetEnd()),
+    notify: source.notify?.() ?? null,
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Counts, Mode, Phase, Report } from "@drain/core";
+import type { NotifyStatusBody } from "../notify.ts";
 
 /** Hosts the control endpoint may bind over TCP: loopback only. */
 export type ControlHost = "127.0.0.1" | "::1" | "localhost";
@@ -90,6 +91,8 @@ export interface ControlSource {
   msToDeadline(): number | undefined;
   /** Time left of the whole budget (cleanup hooks included) while shutting down; `undefined` while serving or once stopped. */
   msToBudgetEnd(): number | undefined;
+  /** The notify phase as it stands or went (absent before a shutdown, and in fakes that leave it out). */
+  notify?(): NotifyStatusBody | undefined;
   /** Live totals for the metrics. */
   totals(): { readonly requestsDuringShutdown: number; readonly forced: number };
   /** The final report, once there is one. */
