@@ -33,10 +33,10 @@ const server = createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://localhost");
   switch (url.pathname) {
     case "/ready":
-      void writeResponse(res, drained.readiness());
+      void writeResponse(res, drained.readiness(req));
       return;
     case "/live":
-      void writeResponse(res, drained.liveness());
+      void writeResponse(res, drained.liveness(req));
       return;
     case "/slow":
       // Work that is in flight when the stop comes: it finishes during the drain, with Connection: close. The

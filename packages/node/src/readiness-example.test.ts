@@ -13,8 +13,8 @@ it("the README's readiness-at-start-up example: /ready 503 until d.ready(), then
   const warmCaches = (): Promise<void> => new Promise((resolve) => (warm = resolve));
 
   const server = createServer((req, res) => {
-    if (req.url === "/ready") return void writeResponse(res, d.readiness()); // 503 "starting" until d.ready()
-    if (req.url === "/live") return void writeResponse(res, d.liveness()); // 200 throughout
+    if (req.url === "/ready") return void writeResponse(res, d.readiness(req)); // 503 "starting" until d.ready()
+    if (req.url === "/live") return void writeResponse(res, d.liveness(req)); // 200 throughout
     res.end("hello");
   });
   const d = drain(server, { ...QUIET, startReady: false });
