@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createEngine } from "./engine.ts";
-import { FakeClock, FakeRuntime, memoryLogger, settle } from "./testing/fake-runtime.ts";
-import type { HookContext } from "./types.ts";
+import { fakeEngine, FakeClock, FakeRuntime, settle } from "./testing/fake-runtime.ts";
+import type { DrainOptions, HookContext } from "./types.ts";
 
-function setup(options: Parameters<typeof createEngine>[0] = {}) {
-  const clock = new FakeClock();
-  const runtime = new FakeRuntime();
-  const logger = memoryLogger();
-  const engine = createEngine({ logger, ...options }, runtime, clock);
-  return { clock, runtime, logger, engine };
-}
+const setup = (options: DrainOptions = {}) => fakeEngine(options);
 
 /** The exit comes a zero-delay timer after the report (so code awaiting the report runs first): wait for two. */
 async function exited(): Promise<void> {

@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createEngine } from "./engine.ts";
-import { FakeClock, FakeRuntime, memoryLogger, settle } from "./testing/fake-runtime.ts";
+import { fakeEngine, FakeClock, FakeRuntime, settle } from "./testing/fake-runtime.ts";
+import type { DrainOptions } from "./types.ts";
 
-function setup(options: Parameters<typeof createEngine>[0] = {}) {
-  const clock = new FakeClock();
-  const runtime = new FakeRuntime();
-  const logger = memoryLogger();
-  const engine = createEngine({ logger, ...options }, runtime, clock);
-  return { clock, runtime, logger, engine };
-}
+const setup = (options: DrainOptions = {}) => fakeEngine(options);
 
 describe("signals", () => {
   it("listens to SIGTERM and SIGINT by default and starts a graceful drain on the first", async () => {

@@ -13,3 +13,4 @@ export { asksToClose } from "./connection-header.ts";
 export { createCloseGate, MAX_HOLD_MS, QUIET_MS, type CloseGate, type GateTimers } from "./close-gate.ts";
 export type { ControlAudit, ControlEndpoint, ControlHandler, ControlHost, ControlListener, ControlListenerEvents, ControlOptions, ControlPeer, ControlRateLimit } from "./control/types.ts";
 export { systemdNotifyArgs, systemdNotifyError } from "./systemd-notify.ts";
+export { onProcessErrors, type ProcessErrorEvents } from "./process-errors.ts";

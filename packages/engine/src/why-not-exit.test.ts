@@ -1,8 +1,7 @@
 import type { Id } from "@drain/core";
 import { describe, expect, it } from "vitest";
-import { createEngine } from "./engine.ts";
-import { FakeClock, FakeRuntime, memoryLogger, settle } from "./testing/fake-runtime.ts";
-import type { ActiveResources, ConnectionCommand, ForcedDetails } from "./types.ts";
+import { fakeEngine, FakeRuntime, settle } from "./testing/fake-runtime.ts";
+import type { ActiveResources, ConnectionCommand, DrainOptions, ForcedDetails } from "./types.ts";
 
 /** A runtime that can describe its connections and list what holds its process, and records when it was asked. */
 class DescribingRuntime extends FakeRuntime {
@@ -25,13 +24,7 @@ class DescribingRuntime extends FakeRuntime {
   }
 }
 
-function setup(options: Parameters<typeof createEngine>[0] = {}) {
-  const clock = new FakeClock();
-  const runtime = new DescribingRuntime();
-  const logger = memoryLogger();
-  const engine = createEngine({ logger, exit: false, ...options }, runtime, clock);
-  return { clock, runtime, logger, engine };
-}
+const setup = (options: DrainOptions = {}) => fakeEngine({ exit: false, ...options }, new DescribingRuntime());
 
 describe("forced items", () => {
   it("asks the adapter about each forced connection before destroying any, and puts the answer in the report and the log", async () => {

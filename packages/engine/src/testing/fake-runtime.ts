@@ -1,7 +1,7 @@
 import type { Capabilities } from "@drain/core";
-import type { EngineClock } from "../engine.ts";
+import { createEngine, type EngineClock } from "../engine.ts";
 import type { ControlEndpoint, ControlHandler, ControlListenerEvents } from "../control/types.ts";
-import type { ConnectionCommand, CrashOrigin, Logger, RuntimeBinding, SignalName } from "../types.ts";
+import type { ConnectionCommand, CrashOrigin, DrainOptions, Engine, Logger, RuntimeBinding, SignalName } from "../types.ts";
 
 /** A clock whose time moves only when a test says so; timers fire in order as it moves. */
 export class FakeClock implements EngineClock {
@@ -156,4 +156,18 @@ export function memoryLogger(): Logger & { readonly lines: string[] } {
 /** Let promise callbacks and zero-delay timers run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * An engine on a fake clock and a fake runtime, logging to memory. `options` come after the logger, so a test can
+ * still turn it off.
+ */
+export function fakeEngine<R extends FakeRuntime = FakeRuntime>(
+  options: DrainOptions = {},
+  runtime: R = new FakeRuntime() as R,
+): { readonly clock: FakeClock; readonly runtime: R; readonly logger: ReturnType<typeof memoryLogger>; readonly engine: Engine } {
+  const clock = new FakeClock();
+  const logger = memoryLogger();
+  const engine = createEngine({ logger, ...options }, runtime, clock);
+  return { clock, runtime, logger, engine };
 }
