@@ -9,6 +9,7 @@ export type { State } from "./state.ts";
 export { initial } from "./state.ts";
 export { step, stepInto } from "./step.ts";
 export { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
+export { applyServed, countRequest, countResponseEnd, servedRecord, type Served } from "./served.ts";
 export { nextDeadline } from "./clock.ts";
 export { counts, phase } from "./counts.ts";
 export { hookReports, latestNow, mode, MODES, msToBudgetEnd, msToForce, reason, totals } from "./read.ts";
