@@ -6,8 +6,9 @@ import { NODE, type State } from "./testing/fixtures.test-helpers.ts";
 
 /*
  * An adapter that counts HTTP/1 requests on its connection records while serving (what @drain/node does) against
- * stepping every input. The adapter counts a request at once, sees a response end only at its next sweep (in
- * order, per connection), and sweeps before every input it steps and now and then in between. From any history, a
+ * stepping every input. The adapter counts a request at once, sees a response end only at its next sweep or the
+ * connection's next request (in order, per connection; a request does not know when they ended), and sweeps
+ * before every input it steps and now and then in between. From any history, a
  * shutdown at any point gives the same commands, counts and report.
  */
 
@@ -69,7 +70,7 @@ class Counting extends Stepping {
   /** Connections with something not yet handed to the machine. */
   readonly dirty = new Set<Id>();
 
-  feed(input: Input): Command[] {
+  override feed(input: Input): Command[] {
     const record = "id" in input ? this.records.get(input.id) : undefined;
     if (this.state.phase === "serving" && record !== undefined && (input.type === "request" || input.type === "response-end")) {
       this.count(record, input);
@@ -82,9 +83,18 @@ class Counting extends Stepping {
   }
 
   private count(record: Record, input: Input): void {
-    if (input.type === "request") countRequest(record.served);
+    if (input.type === "request") {
+      // The ends seen before a request are counted with it, at no known time (what @drain/node does).
+      this.countEnds(record, Number.NEGATIVE_INFINITY);
+      countRequest(record.served);
+    }
     // The runtime never reports more ends than requests; the machine ignores such an end, and so does the adapter.
     else if (input.type === "response-end" && record.served.inflight > record.unswept.length) record.unswept.push({ closing: input.closing, at: input.now });
+  }
+
+  private countEnds(record: Record, at?: number): void {
+    for (const end of record.unswept) countResponseEnd(record.served, end.closing, at ?? end.at);
+    record.unswept.length = 0;
   }
 
   /** Fold the response ends seen so far into the records, in order, and hand the dirty records to the machine. */
@@ -92,8 +102,7 @@ class Counting extends Stepping {
     for (const id of this.dirty) {
       const record = this.records.get(id);
       if (record === undefined) continue;
-      for (const end of record.unswept) countResponseEnd(record.served, end.closing, end.at);
-      record.unswept.length = 0;
+      this.countEnds(record);
       applyServed(this.state, id, record.served);
     }
     this.dirty.clear();

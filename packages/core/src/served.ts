@@ -39,7 +39,11 @@ export function countRequest(served: Served): void {
   if (served.state !== "closing") served.state = "active";
 }
 
-/** A response ended at `at`; `closing` when it carried `Connection: close`. As `onResponseEnd` for http1 while serving. */
+/**
+ * A response ended at `at`; `closing` when it carried `Connection: close`. As `onResponseEnd` for http1 while
+ * serving. `at` may be `-Infinity` when a request on the same connection is counted right after: an active
+ * connection's `last` is never read (the grace reads it only once the connection is idle or never used again).
+ */
 export function countResponseEnd(served: Served, closing: boolean, at: number): void {
   if (served.inflight === 0) return;
   served.inflight--;

@@ -38,12 +38,12 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
   // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
   if (connection === undefined || connection.responses.has(response)) return;
-  connection.responses.add(response);
   // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   if (track.serving) {
-    context.serving.request(connection);
+    context.serving.request(connection, response);
     return;
   }
+  connection.responses.add(response);
   if (connection.closing) markNewest(connection);
   track.request(connection.id);
   listenForEnd(context, connection, response);

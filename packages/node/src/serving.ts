@@ -35,9 +35,15 @@ export class ServingCounter {
     this.#listen = listen;
   }
 
-  /** A request began on `connection` while serving (its response is already in `connection.responses`). */
-  request(connection: Connection): void {
+  /**
+   * A request began on `connection` while serving; its response is not in `connection.responses` yet. The
+   * responses before it that finished are counted first, in order: nothing reads when they ended (the connection
+   * is active again), and the list stays one long without pipelining.
+   */
+  request(connection: Connection, response: ServerResponse): void {
+    countEnded(connection, Number.NEGATIVE_INFINITY);
     countRequest(connection.served);
+    connection.responses.add(response);
     this.touch(connection);
   }
 
@@ -111,8 +117,12 @@ export class ServingCounter {
   }
 }
 
-/** Count the responses that finished on `connection`, oldest first (HTTP/1.1 answers in order), as ended at `now`. */
+/**
+ * Count the responses that finished on `connection`, oldest first (HTTP/1.1 answers in order), as ended at `now`
+ * (`-Infinity` when a request follows at once: see the core's `countResponseEnd`).
+ */
 function countEnded(connection: Connection, now: number): void {
+  if (connection.responses.size === 0) return;
   const { responses } = connection;
   for (let response = responses.oldest(); response !== undefined; response = responses.oldest()) {
     if (!response.writableFinished && !response.destroyed) return;
