@@ -92,7 +92,11 @@ function sourceOf(engine: ControlInternals): ControlSource {
     now: () => engine.now(),
     phase: () => phase(state),
     mode: () => (phase(state) === "serving" ? engine.configuredMode : mode(state)),
-    counts: () => countsOf(state),
+    counts: () => {
+      // What an adapter counted itself while serving joins the core's picture first (RuntimeBinding.settle).
+      if (phase(state) === "serving") engine.binding.settle?.();
+      return countsOf(state);
+    },
     msToDeadline: () => engine.msToDeadline(),
     // The whole budget, cleanup hooks included: what a client waiting for the exit must allow for.
     msToBudgetEnd: () => engine.msToBudgetEnd(),
