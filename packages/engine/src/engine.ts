@@ -53,7 +53,8 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const toDeadline = (): number | undefined => msToForce(state, clock.now());
   const toBudgetEnd = (): number | undefined => msToBudgetEnd(state, clock.now());
 
-  const loop = createFeedLoop(state, clock, (command) => effects.run(command), () => effects.emitHookReports());
+  const settle = binding.settle === undefined ? undefined : () => binding.settle?.();
+  const loop = createFeedLoop(state, clock, (command) => effects.run(command), () => effects.emitHookReports(), settle);
   const sse = new SseRegistry({
     allocate,
     opened: (id, conn) => loop.feed(conn === undefined ? { type: "stream-open", id, kind: "sse" } : { type: "stream-open", id, kind: "sse", conn }),
@@ -168,7 +169,10 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     get phase() {
       return phase(state);
     },
-    counts: () => counts(state),
+    counts: () => {
+      if (settle !== undefined && phase(state) === "serving") settle();
+      return counts(state);
+    },
     msToDeadline: toDeadline,
     shutdown,
     stopped: exit.stopped,

@@ -1,4 +1,4 @@
-import { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade, type Id, type State } from "@drain/core";
+import { applyServed, tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade, type Id, type State } from "@drain/core";
 import type { EngineClock } from "./clock.ts";
 import type { Emitter } from "./emitter.ts";
 import type { FeedLoop } from "./feed-loop.ts";
@@ -56,6 +56,11 @@ export function createTracker(
       emitter.emit("listener-closed", { at: clock.now() });
       feed({ type: "listener-closed" });
     },
+    get serving() {
+      return state.phase === "serving";
+    },
+    served: (id, served) => applyServed(state, id, served),
+    now: () => clock.now(),
     bind: (request, id) => {
       requestIds.set(request, id);
     },

@@ -12,6 +12,7 @@ import type {
   Options as CoreOptions,
   Phase,
   Report,
+  Served,
   StopAcceptingCommand,
 } from "@drain/core";
 import type { ControlAudit, ControlEndpoint, ControlHandler, ControlListener, ControlListenerEvents, ControlOptions } from "./control/types.ts";
@@ -66,6 +67,12 @@ export interface RuntimeBinding {
    * `createEngine`, so a binding needs no field assigned after construction.
    */
   start?(track: Tracker): void;
+  /**
+   * Hand to the core what the adapter counted on its own records while serving (through `track.served`), so the
+   * core acts on the whole picture. The engine calls it before every input it steps while serving, once right
+   * after the step that ends serving (from then on the adapter feeds every request again), and before `counts()`.
+   */
+  settle?(): void;
   /** Remove every listener and wrapper the adapter added. Called by `engine.dispose()`. */
   dispose?(): void;
   /**
@@ -286,6 +293,15 @@ export interface Tracker {
   closed(id: Id): void;
   /** The listener is really closed (for adapters whose capabilities say `reportsListenerClosed`). */
   listenerClosed(): void;
+  /** Whether the core is still serving: while it is, an adapter may count HTTP/1 requests itself (see `served`). */
+  readonly serving: boolean;
+  /**
+   * Hand over what was counted on HTTP/1 connection `id` while serving (the core's `countRequest` /
+   * `countResponseEnd`); false when the core no longer takes it (not serving, unknown, upgraded). For `settle`.
+   */
+  served(id: Id, served: Served): boolean;
+  /** The engine's clock, on the core's time line: when an adapter's swept response ends count as ended. */
+  now(): number;
   /** Remember which connection a request object belongs to, so `sse()` and `websocket()` can find it. */
   bind(request: object, id: Id): void;
   /** The connection id a request object was bound to. */

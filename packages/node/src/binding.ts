@@ -50,6 +50,7 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     start(track) {
       context.track = track;
     },
+    settle: () => context.serving.settle(),
     finish() {
       // Nothing tracked should remain; anything that does would keep the process (or a test) alive.
       for (const connection of context.table.all()) context.run({ type: "destroy", id: connection.id, why: "deadline" });
@@ -61,6 +62,7 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     activeResources,
     dispose() {
       context.disposed = true;
+      context.serving.stop();
       context.listeners.clear();
       detach();
     },

@@ -1,7 +1,7 @@
 import type { ServerHttp2Session } from "node:http2";
 import type { Socket } from "node:net";
 import type { ServerResponse } from "node:http";
-import type { Id } from "@drain/core";
+import { servedRecord, type Id, type Served } from "@drain/core";
 import { InFlightResponses } from "./in-flight.ts";
 
 /** One client connection as the adapter sees it: an HTTP/1.1 socket or an HTTP/2 session. */
@@ -21,6 +21,14 @@ export interface Connection {
   /** `mark-closing` arrived: every response on this connection, now or later, gets `Connection: close`. */
   closing: boolean;
   gone: boolean;
+  /** HTTP/1.1 requests counted here while serving, handed to the core by the sweep (serving.ts). */
+  readonly served: Served;
+  /** Waiting for the next sweep. */
+  dirty: boolean;
+  /** How many of the oldest `responses` have a `'close'` listener (serving.ts). */
+  watched: number;
+  /** The oldest response in flight at the last sweep. */
+  sweptOldest: ServerResponse | undefined;
   /** `addressKey(raw)` taken at accept: a destroyed socket may no longer know its peer. */
   readonly key: string | undefined;
 }
@@ -50,6 +58,10 @@ export class ConnectionTable {
       marked: undefined,
       closing: false,
       gone: false,
+      served: servedRecord(),
+      dirty: false,
+      watched: 0,
+      sweptOldest: undefined,
       key,
     };
     this.#byId.set(id, connection);

@@ -23,6 +23,10 @@ function recordingTracker(): Tracker & { readonly calls: string[] } {
     upgrade: (id) => void calls.push(`upgrade ${id}`),
     closed: (id) => void calls.push(`closed ${id}`),
     listenerClosed: () => void calls.push("listener-closed"),
+    // Past serving: every request is fed, as these tests record.
+    serving: false,
+    served: () => false,
+    now: () => 0,
     bind: () => undefined,
     idOf: () => undefined,
   };

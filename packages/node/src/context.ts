@@ -2,6 +2,8 @@ import type { Socket } from "node:net";
 import type { ConnectionCommand, Tracker } from "@drain/engine";
 import { ConnectionTable, type Connection } from "./connections.ts";
 import { Listeners } from "./listeners.ts";
+import { listenForEnd } from "./http1.ts";
+import { ServingCounter } from "./serving.ts";
 
 /**
  * What the event handlers and the command runner share: the connection table, the engine's tracker and
@@ -12,6 +14,11 @@ export class AdapterContext {
   readonly listeners: Listeners = new Listeners();
   track: Tracker | undefined;
   disposed = false;
+  /** Counts HTTP/1.1 requests while serving (serving.ts). */
+  readonly serving: ServingCounter = new ServingCounter(
+    () => this.tracker(),
+    (connection, response) => listenForEnd(this, connection, response),
+  );
   /** Runs one connection command; set by the command runner. */
   run: (command: ConnectionCommand) => void = () => undefined;
 

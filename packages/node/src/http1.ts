@@ -27,8 +27,9 @@ export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): 
 
 /**
  * A request on an HTTP/1.1 connection (`'request'`, `'checkContinue'`, `'checkExpectation'`), seen before any
- * user listener runs. The response is registered before the engine hears of the request, so a `mark-closing`
- * that the engine answers synchronously already reaches it.
+ * user listener runs. While serving it is only counted on its connection (serving.ts). Once the shutdown has
+ * started, the response is registered before the engine hears of the request, so a `mark-closing` that the engine
+ * answers synchronously already reaches it.
  */
 export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): void {
   const track = context.tracker();
@@ -37,18 +38,35 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
   // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
   if (connection === undefined || connection.responses.has(response)) return;
+  // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
+  if (track.serving) {
+    context.serving.request(connection, response);
+    return;
+  }
   connection.responses.add(response);
   if (connection.closing) markNewest(connection);
-  // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   track.request(connection.id);
-  // A plain listener, not one registered for dispose(): it dies with its response ('close' is emitted once), and
-  // after dispose() `tracker()` is undefined so it does nothing. Registering one per request, or `once` with its
-  // wrapper and removal, would cost more on every request.
-  response.on("close", () => {
-    connection.responses.delete(response);
+  listenForEnd(context, connection, response);
+}
+
+/**
+ * Hear `response`'s end. A plain listener, not one registered for dispose(): it dies with its response ('close' is
+ * emitted once), and after dispose() `tracker()` is undefined so it does nothing. Only after serving (every
+ * request) or for a response still in flight at two sweeps (serving.ts).
+ */
+export function listenForEnd(context: AdapterContext, connection: Connection, response: ServerResponse): void {
+  response.on("close", () => responseClosed(context, connection, response));
+}
+
+function responseClosed(context: AdapterContext, connection: Connection, response: ServerResponse): void {
+  const track = context.tracker();
+  if (track === undefined || connection.gone) return;
+  // While serving, the next sweep counts it; after, it is fed now, unless a sweep already counted it.
+  if (track.serving) context.serving.touch(connection);
+  else if (connection.responses.delete(response)) {
     if (connection.marked === response) connection.marked = undefined;
-    if (!connection.gone) context.tracker()?.responseEnd(connection.id, carriedClose(response));
-  });
+    track.responseEnd(connection.id, carriedClose(response));
+  }
 }
 
 /** The connection an HTTP/1.1 request arrived on, found from its socket (the engine's `track.idOf` asks this). */

@@ -20,12 +20,34 @@ export class InFlightResponses {
     else this.#more.push(response);
   }
 
-  delete(response: ServerResponse): void {
-    if (this.#first === response) this.#first = undefined;
-    else if (this.#more.length !== 0) {
-      const index = this.#more.indexOf(response);
-      if (index !== -1) this.#more.splice(index, 1);
+  /** Forget `response`; false when it was not here. */
+  delete(response: ServerResponse): boolean {
+    if (this.#first === response) {
+      this.#first = undefined;
+      return true;
     }
+    if (this.#more.length === 0) return false;
+    const index = this.#more.indexOf(response);
+    if (index === -1) return false;
+    this.#more.splice(index, 1);
+    return true;
+  }
+
+  /** The response the client reads first. */
+  oldest(): ServerResponse | undefined {
+    return this.#first ?? this.#more[0];
+  }
+
+  /** Forget the oldest response (the one `oldest()` returned). */
+  shift(): void {
+    if (this.#first !== undefined) this.#first = undefined;
+    else this.#more.shift();
+  }
+
+  /** The `index`-th response, oldest first. */
+  at(index: number): ServerResponse | undefined {
+    if (this.#first === undefined) return this.#more[index];
+    return index === 0 ? this.#first : this.#more[index - 1];
   }
 
   /** The response the client will read last: the one that may carry `Connection: close` without losing another. */

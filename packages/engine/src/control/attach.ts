@@ -94,7 +94,11 @@ function sourceOf(engine: ControlInternals): ControlSource {
     phase: () => phase(state),
     ready: () => isReady(state),
     mode: () => (phase(state) === "serving" ? engine.configuredMode : mode(state)),
-    counts: () => countsOf(state),
+    counts: () => {
+      // What an adapter counted itself while serving joins the core's picture first (RuntimeBinding.settle).
+      if (phase(state) === "serving") engine.binding.settle?.();
+      return countsOf(state);
+    },
     msToDeadline: () => engine.msToDeadline(),
     // The whole budget, cleanup hooks included: what a client waiting for the exit must allow for.
     msToBudgetEnd: () => engine.msToBudgetEnd(),

@@ -1,0 +1,215 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, servedRecord, stepInto, type Served } from "./index.ts";
+import type { Command, Id, Input, Mode, Options } from "./types.ts";
+import { NODE, type State } from "./testing/fixtures.test-helpers.ts";
+
+/*
+ * An adapter that counts HTTP/1 requests on its connection records while serving (what @drain/node does) against
+ * stepping every input. The adapter counts a request at once, sees a response end only at its next sweep or the
+ * connection's next request (in order, per connection; a request does not know when they ended), and sweeps
+ * before every input it steps and now and then in between. From any history, a
+ * shutdown at any point gives the same commands, counts and report.
+ */
+
+type Action =
+  | { readonly t: "open"; readonly dt: number }
+  | { readonly t: "request" | "upgrade" | "closed"; readonly pick: number; readonly dt: number }
+  | { readonly t: "response-end"; readonly pick: number; readonly closing: boolean; readonly dt: number }
+  | { readonly t: "sweep" | "tick" | "sse"; readonly dt: number }
+  | { readonly t: "shutdown"; readonly mode: Mode; readonly dt: number };
+
+const dt = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2_000 }));
+const pick = fc.nat({ max: 1_000 });
+
+const serving: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant("open" as const), dt }), weight: 4 },
+  { arbitrary: fc.record({ t: fc.constant("request" as const), pick, dt }), weight: 10 },
+  { arbitrary: fc.record({ t: fc.constant("response-end" as const), pick, closing: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }), dt }), weight: 10 },
+  { arbitrary: fc.record({ t: fc.constant("upgrade" as const), pick, dt }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant("closed" as const), pick, dt }), weight: 3 },
+  { arbitrary: fc.record({ t: fc.constantFrom("sweep" as const, "tick" as const, "sse" as const), dt }), weight: 3 },
+);
+const shutdown = fc.record({ t: fc.constant("shutdown" as const), mode: fc.constantFrom<Mode>("graceful", "lameduck", "immediate"), dt });
+const history = fc
+  .tuple(fc.array(serving, { maxLength: 100 }), shutdown, fc.array(fc.oneof({ arbitrary: serving, weight: 12 }, { arbitrary: shutdown, weight: 1 }), { maxLength: 40 }))
+  .map(([before, stop, after]) => [...before, stop, ...after]);
+
+const options: fc.Arbitrary<Options> = fc.record({
+  notifyMs: fc.constantFrom(0, 0, 500),
+  timeoutMs: fc.integer({ min: 600, max: 10_000 }),
+  keepAliveGraceMs: fc.integer({ min: 0, max: 1_000 }),
+  capabilities: fc.constant(NODE),
+});
+
+/** The adapter's record of one connection: what it counted, and the response ends it has not swept yet. */
+interface Record {
+  readonly served: Served;
+  readonly unswept: { closing: boolean; at: number }[];
+  /** A response carried `Connection: close`: the runtime reads no further request on it. */
+  ended: boolean;
+}
+
+/** Steps every input, as the engine did before. */
+class Stepping {
+  readonly state: State;
+  readonly out: Command[] = [];
+  constructor(options: Options) {
+    this.state = initial(options);
+  }
+  feed(input: Input): Command[] {
+    this.out.length = 0;
+    stepInto(this.state, input, this.out);
+    return [...this.out];
+  }
+}
+
+/** Counts requests and response ends on its records while serving; steps everything else. */
+class Counting extends Stepping {
+  readonly records = new Map<Id, Record>();
+  /** Connections with something not yet handed to the machine. */
+  readonly dirty = new Set<Id>();
+
+  override feed(input: Input): Command[] {
+    const record = "id" in input ? this.records.get(input.id) : undefined;
+    if (this.state.phase === "serving" && record !== undefined && (input.type === "request" || input.type === "response-end")) {
+      this.count(record, input);
+      this.dirty.add(input.id);
+      return [];
+    }
+    if (this.state.phase === "serving") this.sweep();
+    if (input.type === "open") this.records.set(input.id, { served: servedRecord(), unswept: [], ended: false });
+    return super.feed(input);
+  }
+
+  private count(record: Record, input: Input): void {
+    if (input.type === "request") {
+      // The ends seen before a request are counted with it, at no known time (what @drain/node does).
+      this.countEnds(record, Number.NEGATIVE_INFINITY);
+      countRequest(record.served);
+    }
+    // The runtime never reports more ends than requests; the machine ignores such an end, and so does the adapter.
+    else if (input.type === "response-end" && record.served.inflight > record.unswept.length) record.unswept.push({ closing: input.closing, at: input.now });
+  }
+
+  private countEnds(record: Record, at?: number): void {
+    for (const end of record.unswept) countResponseEnd(record.served, end.closing, at ?? end.at);
+    record.unswept.length = 0;
+  }
+
+  /** Fold the response ends seen so far into the records, in order, and hand the dirty records to the machine. */
+  sweep(): void {
+    for (const id of this.dirty) {
+      const record = this.records.get(id);
+      if (record === undefined) continue;
+      this.countEnds(record);
+      applyServed(this.state, id, record.served);
+    }
+    this.dirty.clear();
+  }
+}
+
+/** Turn the abstract actions into inputs. A connection whose response carried `Connection: close` takes no more requests (the runtime ends it). */
+function inputsOf(actions: readonly Action[], seed: number): (Input | "sweep")[] {
+  const ids: Id[] = [];
+  const ended = new Set<Id>();
+  const inputs: (Input | "sweep")[] = [];
+  let now = 0;
+  let next = 1;
+  for (const action of actions) {
+    now += action.dt;
+    const chosen = ids.length === 0 ? 1 : (ids[("pick" in action ? action.pick : 0) % ids.length] as Id);
+    switch (action.t) {
+      case "open":
+        ids.push(next);
+        inputs.push({ type: "open", id: next++, kind: "http1", now });
+        break;
+      case "sse":
+        inputs.push({ type: "stream-open", id: next++, kind: "sse", now });
+        break;
+      case "request":
+        if (!ended.has(chosen)) inputs.push({ type: "request", id: chosen, now });
+        break;
+      case "upgrade":
+      case "closed":
+        inputs.push({ type: action.t, id: chosen, now });
+        break;
+      case "response-end":
+        if (action.closing) ended.add(chosen);
+        inputs.push({ type: "response-end", id: chosen, closing: action.closing, now });
+        break;
+      case "tick":
+        inputs.push({ type: "tick", now });
+        break;
+      case "sweep":
+        inputs.push("sweep");
+        break;
+      case "shutdown":
+        inputs.push({ type: "shutdown", mode: action.mode, reason: "test", seed, hooks: [{ name: "h", order: 0, timeoutMs: 100 }], now });
+        break;
+    }
+  }
+  return inputs;
+}
+
+describe("HTTP/1 requests counted on the adapter's records while serving", () => {
+  it("a shutdown at any point of a serving history gives the same commands, counts and report as stepping every input", () => {
+    fc.assert(
+      fc.property(options, history, fc.integer(), (opts, actions, seed) => {
+        const stepped = new Stepping(opts);
+        const counted = new Counting(opts);
+        let now = 0;
+        for (const input of inputsOf(actions, seed)) {
+          if (input === "sweep") {
+            // The adapter's own sweep, and what the engine does before `counts`: the pictures agree after it.
+            counted.sweep();
+            expect(counts(counted.state)).toEqual(counts(stepped.state));
+            continue;
+          }
+          now = input.now;
+          expect(counted.feed(input)).toEqual(stepped.feed(input));
+          expect(phase(counted.state)).toBe(phase(stepped.state));
+          expect(nextDeadline(counted.state)).toBe(nextDeadline(stepped.state));
+          if (input.type !== "request" && input.type !== "response-end") expect(counts(counted.state)).toEqual(counts(stepped.state));
+        }
+        const end: Input[] = [
+          { type: "tick", now: now + 20_000 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_001 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_002 },
+        ];
+        for (const input of end) expect(counted.feed(input)).toEqual(stepped.feed(input));
+        expect(counts(counted.state)).toEqual(counts(stepped.state));
+        expect(phase(counted.state)).toBe("stopped");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("an idle connection's grace runs from its last response end, as handed over", () => {
+    const state = initial({ capabilities: NODE, keepAliveGraceMs: 1_000, notifyMs: 0 });
+    stepInto(state, { type: "open", id: 1, kind: "http1", now: 0 }, []);
+    const served = servedRecord();
+    countRequest(served);
+    countResponseEnd(served, false, 400);
+    expect(applyServed(state, 1, served)).toBe(true);
+    const out: Command[] = [];
+    stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 900 }, out);
+    expect(out.some((command) => command.type === "close")).toBe(false);
+    expect(nextDeadline(state)).toBe(1_400);
+  });
+
+  it("takes only http1 connections the machine knows, not upgraded ones, and only while serving", () => {
+    const state = initial({ capabilities: NODE });
+    const served = servedRecord();
+    countRequest(served);
+    expect(applyServed(state, 1, served)).toBe(false);
+    stepInto(state, { type: "open", id: 1, kind: "http1", now: 0 }, []);
+    stepInto(state, { type: "upgrade", id: 1, now: 1 }, []);
+    expect(applyServed(state, 1, served)).toBe(false);
+    stepInto(state, { type: "open", id: 2, kind: "http1", now: 2 }, []);
+    expect(applyServed(state, 2, served)).toBe(true);
+    expect(counts(state)).toMatchObject({ active: 1, requests: 1, upgraded: 1 });
+    stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 }, []);
+    expect(applyServed(state, 2, servedRecord())).toBe(false);
+  });
+});

@@ -1,0 +1,69 @@
+import type { State } from "./state.ts";
+import type { Id } from "./types.ts";
+
+/*
+ * While serving, an HTTP/1 connection's requests and response ends cause no command, and the machine reads them
+ * only when the shutdown starts (and in `counts`). So an adapter may count them on its own connection record, with
+ * the same rules as `onRequest` / `onResponseEnd` (below), and hand the result to the machine with `applyServed`
+ * before it steps any input: no input, no clock read per request. `served.test.ts` checks that a shutdown at any
+ * point of a random serving history then gives the same commands, counts and report as stepping every event.
+ */
+
+/** One HTTP/1 connection's requests, counted by its adapter while serving. Create it with `servedRecord()`. */
+export interface Served {
+  state: "never-used" | "active" | "idle" | "closing";
+  /** Requests in flight. */
+  inflight: number;
+  /** When its last response ended (what the keep-alive grace reads); `-Infinity` until one did. */
+  last: number;
+}
+
+/**
+ * A fresh record for a connection that has served nothing yet.
+ *
+ * @example
+ * ```ts
+ * const served = servedRecord();
+ * countRequest(served);
+ * countResponseEnd(served, false, performance.now());
+ * applyServed(state, id, served); // before the next input is stepped
+ * ```
+ */
+export function servedRecord(): Served {
+  return { state: "never-used", inflight: 0, last: Number.NEGATIVE_INFINITY };
+}
+
+/** A request began: as `onRequest` while serving (a closing connection stays closing). */
+export function countRequest(served: Served): void {
+  served.inflight++;
+  if (served.state !== "closing") served.state = "active";
+}
+
+/**
+ * A response ended at `at`; `closing` when it carried `Connection: close`. As `onResponseEnd` for http1 while
+ * serving. `at` may be `-Infinity` when a request on the same connection is counted right after: an active
+ * connection's `last` is never read (the grace reads it only once the connection is idle or never used again).
+ */
+export function countResponseEnd(served: Served, closing: boolean, at: number): void {
+  if (served.inflight === 0) return;
+  served.inflight--;
+  if (served.inflight > 0) return;
+  served.last = at;
+  if (closing) served.state = "closing";
+  else if (served.state !== "closing") served.state = "idle";
+}
+
+/**
+ * Hand what was counted on `id` to the machine. Only while serving and for an `http1` connection the machine
+ * knows and that is not upgraded (an upgrade is stepped, and it ends the connection's HTTP life); false otherwise.
+ */
+export function applyServed(state: State, id: Id, served: Served): boolean {
+  if (state.phase !== "serving") return false;
+  const entity = state.entities.get(id);
+  if (entity === undefined || entity.kind !== "http1" || entity.state === "upgraded") return false;
+  entity.state = served.state;
+  entity.inflight = served.inflight;
+  // Until a response ended, the machine's own time (the open) stands, as with stepping.
+  if (served.last !== Number.NEGATIVE_INFINITY) entity.last = served.last;
+  return true;
+}

@@ -1,0 +1,102 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { drain } from "./drain.ts";
+import { SWEEP_MS } from "./serving.ts";
+import { get, listen, QUIET, rawClient, responses } from "./testing/net.ts";
+import type { NodeDrain } from "./types.ts";
+
+let server: Server | undefined;
+let drained: NodeDrain | undefined;
+
+afterEach(() => {
+  drained?.dispose();
+  server?.closeAllConnections();
+  server?.close();
+  server = undefined;
+  drained = undefined;
+});
+
+/** A server whose `/slow` and `/stream` end on `release()`, and which then shows each request's response to `seen`. */
+function start(withDrain: boolean, seen: (req: IncomingMessage, res: ServerResponse) => void = () => undefined): { server: Server; release: () => void } {
+  const pending: (() => void)[] = [];
+  server = createServer((req, res) => {
+    if (req.url === "/slow") pending.push(() => res.end("slow-done"));
+    else if (req.url === "/stream") {
+      // The head goes out at once: too late for `Connection: close`, so the core must hear the end to close it.
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("head-sent;");
+      pending.push(() => res.end("stream-done"));
+    } else res.end("ok");
+    seen(req, res);
+  });
+  if (withDrain) drained = drain(server, { ...QUIET, keepAliveGraceMs: 0, timeoutMs: 3_000 });
+  return { server, release: () => pending.splice(0).forEach((answer) => answer()) };
+}
+
+/** The listeners on a response while its handler runs, by event. */
+async function listenersSeen(withDrain: boolean): Promise<string> {
+  let counts = "";
+  const { server } = start(withDrain, (_req, res) => {
+    counts = `close ${res.listenerCount("close")}, finish ${res.listenerCount("finish")}`;
+  });
+  const client = await rawClient(await listen(server));
+  client.send(get("/"));
+  await client.waitFor((text) => responses(text) === 1);
+  return counts;
+}
+
+describe("HTTP/1.1 requests while serving", () => {
+  it("adds no listener to a response: it is only counted on its connection", async () => {
+    const bare = await listenersSeen(false);
+    server?.close();
+    expect(await listenersSeen(true)).toBe(bare);
+  });
+
+  it("counts() sees a request in flight, then the idle connection once its response finished", async () => {
+    const finished: Promise<unknown>[] = [];
+    const { server, release } = start(true, (_req, res) => void finished.push(once(res, "finish")));
+    const client = await rawClient(await listen(server));
+    client.send(get("/slow"));
+    await expect.poll(() => drained?.counts().requests).toBe(1);
+    expect(drained?.counts()).toMatchObject({ active: 1, idle: 0, requests: 1 });
+    release();
+    await Promise.all(finished);
+    // No sweep has run yet, necessarily: counts() hands over what was counted first.
+    expect(drained?.counts()).toMatchObject({ active: 0, idle: 1, requests: 0 });
+  });
+
+  it("a response in flight for two sweeps gets one 'close' listener; after the signal its end is fed and the drain ends", async () => {
+    let response: ServerResponse | undefined;
+    let before = -1;
+    const { server, release } = start(true, (_req, res) => {
+      response = res;
+      before = res.listenerCount("close");
+    });
+    const client = await rawClient(await listen(server));
+    client.send(get("/slow"));
+    await expect.poll(() => response).toBeDefined();
+    await expect.poll(() => response?.listenerCount("close"), { interval: SWEEP_MS }).toBe(before + 1);
+    const stopped = drained?.shutdown();
+    release();
+    const text = await client.ended;
+    expect(text.toLowerCase()).toContain("connection: close");
+    expect(text.endsWith("slow-done")).toBe(true);
+    expect((await stopped)?.connections).toMatchObject({ closedAfterResponse: 1, forced: 0 });
+  });
+
+  it("a response in flight at the signal and not yet swept is handed over: its end is fed, and its connection closed after it", async () => {
+    const { server, release } = start(true, (req) => {
+      if (req.url === "/stream") void drained?.shutdown();
+    });
+    const client = await rawClient(await listen(server));
+    client.send(get("/stream"));
+    await expect.poll(() => drained?.phase).not.toBe("serving");
+    release();
+    const text = await client.ended;
+    expect(text.toLowerCase()).not.toContain("connection: close");
+    expect(text).toContain("stream-done");
+    // Closed by drain once the response ended (the grace is 0 here), not forced at the deadline.
+    expect((await drained?.stopped)?.connections).toMatchObject({ closedAfterResponse: 1, forced: 0 });
+  });
+});
