@@ -12,6 +12,8 @@ export interface CompletionWatcher {
   watch(server: BunServerLike, request: Request, done: Done, id: number, closing: boolean | undefined): void;
   /** Stop watching; pending `done` callbacks are dropped. */
   dispose(): void;
+  /** Call `visit` with the id of every response being watched (for the adapter's `settle`). */
+  forEachId(visit: (id: number) => void): void;
   /** The response being written for `id`, if it is watched (a linear look, for forced items only). */
   find(id: number): { readonly server: BunServerLike; readonly request: Request } | undefined;
 }
@@ -80,6 +82,10 @@ export function createCompletionWatcher(): CompletionWatcher {
       if (disposed) return;
       fresh.push({ server, request, done, id, closing });
       freshTimer ??= setImmediate(checkFresh);
+    },
+    forEachId(visit) {
+      for (const entry of fresh) visit(entry.id);
+      for (const entry of slow) visit(entry.id);
     },
     find(id) {
       return fresh.find((entry) => entry.id === id) ?? slow.find((entry) => entry.id === id);
