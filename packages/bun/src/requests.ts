@@ -91,9 +91,15 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
   return {
     idOf: (request) => (request === running ? runningId : undefined),
     settle() {
-      if (!track.serving) return;
+      // Right after the step that ended serving: the ends of the responses in flight now matter, at once.
+      if (!track.serving) {
+        watcher.hurry();
+        return;
+      }
       if (running !== undefined) hand(runningId);
       for (const id of outerIds) hand(id);
+      // The responses Bun has written since the last sweep end here, untold: only those still being written are handed.
+      watcher.checkNow();
       for (const id of pending) hand(id);
       watcher.forEachId(hand);
     },
