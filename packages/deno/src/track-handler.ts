@@ -38,7 +38,7 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
   // instead of a variable every request's closures would share (one closure per request, not three).
   const sentClose = new Set<Id>();
   const respond = (request: Request, id: Id, response: Response): Response | Promise<Response> => {
-    const marked = closing.has(id) ? mark(request, id, response, sentClose) : response;
+    const marked = closing.size !== 0 && closing.has(id) ? mark(request, id, response, sentClose) : response;
     return gate.waiting ? gate.hold(marked) : marked;
   };
   return (request, info) => {
@@ -52,8 +52,9 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     tracking.started(request, info);
     if (gate.waiting) gate.arrived();
     const end = (): void => {
-      closing.delete(id);
-      const closed = sentClose.delete(id);
+      // Both sets fill only during the drain: while serving, two size reads instead of two lookups.
+      if (closing.size !== 0) closing.delete(id);
+      const closed = sentClose.size !== 0 && sentClose.delete(id);
       if (tracking.disposed()) return;
       tracking.ended(request);
       // Ended before the core was handed it: nothing to tell.
