@@ -39,6 +39,8 @@ export interface BunBindingHooks {
   connectionOf(request: object): Id | undefined;
   /** The responses being written, for describing a forced request (describe.ts). */
   readonly watcher?: CompletionWatcher;
+  /** Hand the core the requests the adapter holds while serving (see requests.ts `settle`). */
+  settle?(): void;
   dispose(): void;
 }
 
@@ -50,6 +52,7 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
     pid: process.pid,
     capabilities: BUN_CAPABILITIES,
     connectionOf: (request) => hooks.connectionOf(request),
+    settle: () => hooks.settle?.(),
     execute(command: ConnectionCommand): void {
       switch (command.type) {
         case "stop-accepting":

@@ -88,6 +88,17 @@ describe("@drain/bun on Bun", () => {
     expect(await scenario("routes")).toEqual({ inFlight: 1, body: "slow", method: "get", staticBody: "static" });
   });
 
+  it("holds its requests while serving and hands the core those in flight: counts(), a nested handler, a shutdown from a handler", async () => {
+    expect(await scenario("held-while-serving")).toEqual({
+      running: { active: 1, requests: 1 },
+      nested: 2,
+      whilePending: 1,
+      afterwards: { active: 0, idle: 0, requests: 0 },
+      shutdownResponse: { body: "bye", connection: "close" },
+      clean: true,
+    });
+  });
+
   it("ends the request of a handler that throws", async () => {
     expect(await scenario("throws")).toEqual({ status: 500, body: "handled", clean: true });
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BunServerLike } from "./bun-types.ts";
-import { createCompletionWatcher, POLL_MS } from "./completion.ts";
+import { createCompletionWatcher, POLL_MS, SERVING_SWEEP_MS } from "./completion.ts";
 
 /** A server whose requests stay attached until `detach(request)`, as Bun's `requestIP` reports them. */
 function fakeServer() {
@@ -19,7 +19,7 @@ function fakeServer() {
 
 describe("createCompletionWatcher", () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["setImmediate", "clearImmediate", "setInterval", "clearInterval"] });
+    vi.useFakeTimers({ toFake: ["setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -49,6 +49,50 @@ describe("createCompletionWatcher", () => {
     vi.advanceTimersByTime(POLL_MS);
     expect(done).toHaveBeenCalledOnce();
     expect(vi.getTimerCount()).toBe(0); // the poll stops once nothing is left to watch
+  });
+
+  it("while serving looks once per SERVING_SWEEP_MS, not every turn, and goes back to the next turn when hurried", () => {
+    const bun = fakeServer();
+    const done = vi.fn();
+    let serving = true;
+    const watcher = createCompletionWatcher(() => serving);
+    const first = bun.request();
+    const second = bun.request();
+    watcher.watch(bun.server, first, done, 1, false);
+    watcher.watch(bun.server, second, done, 2, false);
+    bun.detach(first);
+    expect(vi.getTimerCount()).toBe(1); // one sweep for both
+    vi.advanceTimersByTime(SERVING_SWEEP_MS - 1);
+    expect(done).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(done).toHaveBeenCalledExactlyOnceWith(1, false);
+    // The signal: what is watched now is looked at the next turn.
+    const third = bun.request();
+    watcher.watch(bun.server, third, done, 3, false);
+    bun.detach(third);
+    serving = false;
+    watcher.hurry();
+    vi.advanceTimersToNextTimer();
+    expect(done).toHaveBeenLastCalledWith(3, false);
+    expect(done).toHaveBeenCalledTimes(2);
+  });
+
+  it("checkNow looks at once, before the sweep: what Bun has written ends, the rest is polled", () => {
+    const bun = fakeServer();
+    const done = vi.fn();
+    const watcher = createCompletionWatcher(() => true);
+    const written = bun.request();
+    const writing = bun.request();
+    watcher.watch(bun.server, written, done, 1, false);
+    watcher.watch(bun.server, writing, done, 2, false);
+    bun.detach(written);
+    watcher.checkNow();
+    expect(done).toHaveBeenCalledExactlyOnceWith(1, false);
+    expect(watcher.find(2)?.request).toBe(writing);
+    bun.detach(writing);
+    vi.advanceTimersByTime(POLL_MS);
+    expect(done).toHaveBeenLastCalledWith(2, false);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("drops what it still watches when disposed", () => {

@@ -3,6 +3,13 @@ import type { BunServerLike } from "./bun-types.ts";
 /** How often responses still being written are checked again. Bounds how late a response end is noticed. */
 export const POLL_MS = 50;
 
+/**
+ * While serving, how long after a response is watched its end is looked for. Nothing reads a response end while
+ * serving (the core is handed only the requests still in flight, at `settle`), so one sweep per period costs less
+ * than one per event-loop turn; `hurry()` goes back to the next turn when serving ends.
+ */
+export const SERVING_SWEEP_MS = 20;
+
 /** Notices when Bun has finished sending a response. */
 export interface CompletionWatcher {
   /**
@@ -10,8 +17,14 @@ export interface CompletionWatcher {
    * one function for every response and `id`, `closing` ride along in the entry, so no closure is made per response.
    */
   watch(server: BunServerLike, request: Request, done: Done, id: number, closing: boolean | undefined): void;
+  /** Serving has ended: look for the ends of the responses watched so far at the next turn, not at the sweep. */
+  hurry(): void;
+  /** Look for the ends of the responses watched since the last look, now (the adapter's `settle`). */
+  checkNow(): void;
   /** Stop watching; pending `done` callbacks are dropped. */
   dispose(): void;
+  /** Call `visit` with the id of every response being watched (for the adapter's `settle`). */
+  forEachId(visit: (id: number) => void): void;
   /** The response being written for `id`, if it is watched (a linear look, for forced items only). */
   find(id: number): { readonly server: BunServerLike; readonly request: Request } | undefined;
 }
@@ -32,14 +45,20 @@ interface Watched {
  * which loses Bun's implicit content type (and the sendfile path for files). What Bun does expose:
  * `server.requestIP(request)` turns `null` as soon as the request is detached from its socket, i.e. the response
  * was written in full, the client went away, or the server was force-stopped (measured on Bun 1.4.5).
- * A small response is done by the next `setImmediate` (10,014 of 10,015 in a measurement; never by a microtask);
+ * A small response is done by the next `setImmediate` (10,014 of 10,015 in a measurement; never by a microtask),
+ * which is where the end is looked for once serving has ended (while serving, every {@link SERVING_SWEEP_MS});
  * streams and large bodies are checked every {@link POLL_MS}. `setImmediate` rather than `setTimeout(0)`: it sees
  * the same and costs about 2 µs less CPU per request (server CPU in the overhead benchmark, Bun 1.4.5).
  */
-export function createCompletionWatcher(): CompletionWatcher {
-  let fresh: Watched[] = [];
+export function createCompletionWatcher(serving: () => boolean = () => false): CompletionWatcher {
+  // The responses watched since the last look, flat (server, request, done, id, closing per entry): no object per
+  // response, and the two arrays take turns, so they keep their size instead of growing again after every look.
+  let fresh: unknown[] = [];
+  let spare: unknown[] = [];
+  let checking = false;
   let slow: Watched[] = [];
   let freshTimer: ReturnType<typeof setImmediate> | undefined;
+  let sweepTimer: ReturnType<typeof setTimeout> | undefined;
   let slowTimer: ReturnType<typeof setInterval> | undefined;
   let disposed = false;
 
@@ -47,7 +66,7 @@ export function createCompletionWatcher(): CompletionWatcher {
   const sweep = (entries: readonly Watched[]): Watched[] => {
     const left: Watched[] = [];
     for (const entry of entries) {
-      if (isDetached(entry)) entry.done(entry.id, entry.closing);
+      if (isDetached(entry.server, entry.request)) entry.done(entry.id, entry.closing);
       else left.push(entry);
     }
     return left;
@@ -63,11 +82,26 @@ export function createCompletionWatcher(): CompletionWatcher {
 
   const checkFresh = (): void => {
     freshTimer = undefined;
+    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
+    sweepTimer = undefined;
     const batch = fresh;
-    fresh = [];
-    const left = sweep(batch);
-    if (left.length === 0) return;
-    slow.push(...left);
+    fresh = spare;
+    checking = true;
+    let left = 0;
+    try {
+      for (let i = 0; i < batch.length; i += STRIDE) {
+        if (isDetached(batch[i] as BunServerLike, batch[i + 1] as Request)) (batch[i + 2] as Done)(batch[i + 3] as number, batch[i + 4] as boolean | undefined);
+        else {
+          slow.push(entryAt(batch, i));
+          left++;
+        }
+      }
+    } finally {
+      checking = false;
+      batch.length = 0;
+      spare = batch;
+    }
+    if (left === 0) return;
     if (slowTimer === undefined) {
       slowTimer = setInterval(checkSlow, POLL_MS);
       // The open response keeps the server (and so the process) alive already; this timer must not.
@@ -78,15 +112,40 @@ export function createCompletionWatcher(): CompletionWatcher {
   return {
     watch(server, request, done, id, closing): void {
       if (disposed) return;
-      fresh.push({ server, request, done, id, closing });
+      fresh.push(server, request, done, id, closing);
+      if (freshTimer !== undefined || sweepTimer !== undefined) return;
+      if (!serving()) {
+        freshTimer = setImmediate(checkFresh);
+        return;
+      }
+      sweepTimer = setTimeout(checkFresh, SERVING_SWEEP_MS);
+      // The open response keeps the server (and so the process) alive already; this timer must not.
+      (sweepTimer as { unref?: () => void }).unref?.();
+    },
+    checkNow(): void {
+      if (disposed || checking || fresh.length === 0) return;
+      if (freshTimer !== undefined) clearImmediate(freshTimer);
+      freshTimer = undefined;
+      checkFresh();
+    },
+    hurry(): void {
+      if (disposed || sweepTimer === undefined) return;
+      clearTimeout(sweepTimer);
+      sweepTimer = undefined;
       freshTimer ??= setImmediate(checkFresh);
     },
+    forEachId(visit) {
+      for (let i = 0; i < fresh.length; i += STRIDE) visit(fresh[i + 3] as number);
+      for (const entry of slow) visit(entry.id);
+    },
     find(id) {
-      return fresh.find((entry) => entry.id === id) ?? slow.find((entry) => entry.id === id);
+      for (let i = 0; i < fresh.length; i += STRIDE) if (fresh[i + 3] === id) return entryAt(fresh, i);
+      return slow.find((entry) => entry.id === id);
     },
     dispose(): void {
       disposed = true;
       if (freshTimer !== undefined) clearImmediate(freshTimer);
+      if (sweepTimer !== undefined) clearTimeout(sweepTimer);
       if (slowTimer !== undefined) clearInterval(slowTimer);
       fresh = [];
       slow = [];
@@ -94,9 +153,16 @@ export function createCompletionWatcher(): CompletionWatcher {
   };
 }
 
-function isDetached(entry: Watched): boolean {
+/** The length of one entry in the flat list of fresh responses. */
+const STRIDE = 5;
+
+function entryAt(list: readonly unknown[], i: number): Watched {
+  return { server: list[i] as BunServerLike, request: list[i + 1] as Request, done: list[i + 2] as Done, id: list[i + 3] as number, closing: list[i + 4] as boolean | undefined };
+}
+
+function isDetached(server: BunServerLike, request: Request): boolean {
   try {
-    return entry.server.requestIP(entry.request) === null;
+    return server.requestIP(request) === null;
   } catch {
     // A stopped server may refuse the call; either way the request is no longer being served.
     return true;

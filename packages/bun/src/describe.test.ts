@@ -4,7 +4,7 @@ import type { CompletionWatcher } from "./completion.ts";
 import { activeResources, describeRequest } from "./describe.ts";
 
 function watcherWith(entries: Record<number, { server: BunServerLike; request: Request }>): CompletionWatcher {
-  return { watch: () => {}, dispose: () => {}, find: (id) => entries[id] };
+  return { watch: () => {}, dispose: () => {}, forEachId: () => {}, hurry: () => {}, checkNow: () => {}, find: (id) => entries[id] };
 }
 
 describe("describeRequest (Bun)", () => {

@@ -63,10 +63,11 @@ export function drain(options: DrainOptions = {}): BunDrain {
     },
   };
 
-  const watcher = createCompletionWatcher();
+  // While serving, response ends are looked for once per sweep (the engine exists by the first request).
+  const watcher = createCompletionWatcher(() => engine.track.serving);
   const gate = createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs });
   const closing = new Set<number>();
-  const binding = createBunBinding(slot, { closing, gate, watcher, connectionOf: (request) => tracking.idOf(request), dispose: () => watcher.dispose() });
+  const binding = createBunBinding(slot, { closing, gate, watcher, connectionOf: (request) => tracking.idOf(request), settle: () => tracking.settle(), dispose: () => watcher.dispose() });
   const engine = createEngine({ ...options, env: options.env ?? process.env }, binding);
   const tracking = createRequestTracking(engine.track, watcher, gate, closing);
 

@@ -18,12 +18,21 @@ export interface RequestTracking {
    * request is bound (`track.bind`) when the handler returns its promise, before any of its continuations run.
    */
   idOf(request: object): Id | undefined;
+  /**
+   * The binding's `settle`: while serving, hand the core the requests still in flight (the running handler, the
+   * pending async ones, the responses being written), so it acts on the whole picture. Before any stepped input.
+   */
+  settle(): void;
 }
 
 /**
- * Bun hides connections, so drain tracks requests: `open("request")` + `request()` at the start, and
- * `responseEnd()` + `closed()` once Bun has written the response (see `completion.ts`). `closing` holds the requests
- * the core marked (the binding's `mark-closing`): they answer with `Connection: close`.
+ * Bun hides connections, so drain tracks requests: a request entity from its handler's start until Bun has written
+ * the response (see `completion.ts`). While serving, the core hears nothing per request: a request is only an id,
+ * held by the adapter (the running handler, the pending async handlers, the completion watcher's lists), and
+ * `settle` (before any input is stepped: the shutdown, a stream, `counts()`) hands the core those still in flight
+ * (`track.inFlight`); the end of a handed one is fed (`responseEnd()` + `closed()`), the end of any other is not.
+ * Once serving has ended every request is fed from its start. `closing` holds the requests the core marked (the
+ * binding's `mark-closing`): they answer with `Connection: close`.
  */
 export function createRequestTracking(track: Tracker, watcher: CompletionWatcher, gate: CloseGate, closing: Set<Id>): RequestTracking {
   // Event streams whose request was not at hand (`d.sse()` without `{ request }`): found by their response when the
@@ -33,9 +42,21 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
   // The request whose handler is running, and its id.
   let running: Request | undefined;
   let runningId: Id = 0;
+  // Handlers running under another one's (rare), and async handlers still pending, begun while serving.
+  const outerIds: Id[] = [];
+  const pending = new Set<Id>();
+  // The requests begun while serving that the core was handed (`settle`): their ends are fed.
+  const handed = new Set<Id>();
+
+  /** Whether `id`'s end goes to the core: it was handed, or it began after serving (it was fed from its start). */
+  const fed = (id: Id): boolean => (handed.size !== 0 && handed.delete(id)) || !track.serving;
+  const hand = (id: Id): void => {
+    if (track.inFlight(id)) handed.add(id);
+  };
 
   /** One function for every response end; `isClosing` is `undefined` when it is read at the end (a thrown handler). */
   const finish = (id: Id, isClosing: boolean | undefined): void => {
+    if (!fed(id)) return;
     const closed = isClosing ?? closing.has(id);
     closing.delete(id);
     track.responseEnd(id, closed);
@@ -46,6 +67,7 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
   const settle = (server: BunServerLike, request: Request, id: Id, result: unknown): void => {
     if (!(result instanceof Response)) {
       // `undefined` after `server.upgrade(request)`: the request became a WebSocket (tracked by the websocket handlers).
+      if (!fed(id)) return;
       closing.delete(id);
       track.upgrade(id);
       track.closed(id);
@@ -68,6 +90,19 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
 
   return {
     idOf: (request) => (request === running ? runningId : undefined),
+    settle() {
+      // Right after the step that ended serving: the ends of the responses in flight now matter, at once.
+      if (!track.serving) {
+        watcher.hurry();
+        return;
+      }
+      if (running !== undefined) hand(runningId);
+      for (const id of outerIds) hand(id);
+      // The responses Bun has written since the last sweep end here, untold: only those still being written are handed.
+      watcher.checkNow();
+      for (const id of pending) hand(id);
+      watcher.forEachId(hand);
+    },
     eventStream(response, request, server) {
       if (request instanceof Request && server !== undefined) {
         try {
@@ -84,10 +119,15 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
       const wrapped = function (this: unknown, request: Request, server: BunServerLike): unknown {
         onServer(server);
         if (gate.waiting) gate.arrived();
-        const id = track.open("request");
-        track.request(id);
+        const id = track.allocate();
+        // While serving the core is handed this request only if it is still in flight at `settle`.
+        if (!track.serving) {
+          track.opened(id, "request");
+          track.request(id);
+        }
         const outer = running;
         const outerId = runningId;
+        if (outer !== undefined) outerIds.push(outerId);
         running = request;
         runningId = id;
         let result: unknown;
@@ -99,6 +139,7 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
         } finally {
           running = outer;
           runningId = outerId;
+          if (outer !== undefined) outerIds.pop();
         }
         if (!isPromiseLike(result)) {
           // Stay synchronous when the app is: Bun serves a synchronously returned Response on a faster path.
@@ -107,12 +148,15 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
           return gate.waiting && result instanceof Response ? gate.hold(result) : result;
         }
         track.bind(request, id);
+        if (track.serving) pending.add(id);
         return Promise.resolve(result).then(
           (value) => {
+            if (pending.size !== 0) pending.delete(id);
             settle(server, request, id, value);
             return gate.waiting && value instanceof Response ? gate.hold(value) : value;
           },
           (error: unknown) => {
+            if (pending.size !== 0) pending.delete(id);
             fail(server, request, id);
             throw error;
           },

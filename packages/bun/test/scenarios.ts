@@ -191,6 +191,56 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     return { inFlight, body, method, staticBody };
   },
 
+  /**
+   * While serving the adapter holds its requests and hands the core those in flight when asked: a running handler
+   * (even one nested in another's), a pending async one, and a shutdown started from inside a handler, whose own
+   * request is then drained with `Connection: close`.
+   */
+  async "held-while-serving"() {
+    const d = drain(QUIET);
+    const release = gate();
+    const arrived = gate();
+    let nested = -1;
+    const inner = d.wrap({ fetch: () => new Response(String(d.counts().active)) }).fetch as (request: Request, server: unknown) => Response;
+    const { base, server } = serve(d, {
+      async fetch(request: Request, bunServer: unknown) {
+        const path = new URL(request.url).pathname;
+        if (path === "/running") return new Response(JSON.stringify(d.counts()));
+        if (path === "/nested") {
+          nested = Number(await inner(request, bunServer).text());
+          return new Response("nested");
+        }
+        if (path === "/shutdown") {
+          void d.shutdown();
+          return new Response("bye");
+        }
+        arrived.open();
+        await release.promise;
+        return new Response("slow");
+      },
+    });
+    const running = (await (await fetch(`${base}/running`)).json()) as { active: number; requests: number };
+    await (await fetch(`${base}/nested`)).text();
+    const pending = fetch(`${base}/slow`);
+    await arrived.promise;
+    const whilePending = d.counts().requests;
+    release.open();
+    await (await pending).text();
+    await until(() => d.counts().requests === 0);
+    const afterwards = d.counts();
+    const bye = await fetch(`${base}/shutdown`);
+    const report = await d.stopped;
+    server.stop(true);
+    return {
+      running: { active: running.active, requests: running.requests },
+      nested,
+      whilePending,
+      afterwards: { active: afterwards.active, idle: afterwards.idle, requests: afterwards.requests },
+      shutdownResponse: { body: await bye.text(), connection: bye.headers.get("connection") },
+      clean: report.clean,
+    };
+  },
+
   /** A handler that throws still ends its request. */
   async throws() {
     const d = drain(QUIET);

@@ -8,7 +8,7 @@ export type * from "./types.ts";
 export type { State } from "./state.ts";
 export { initial } from "./state.ts";
 export { step, stepInto } from "./step.ts";
-export { tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
+export { tallyClosed, tallyInFlight, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
 export { applyServed, countRequest, countResponseEnd, servedRecord, type Served } from "./served.ts";
 export { nextDeadline } from "./clock.ts";
 export { FORCED_ITEMS_LIMIT, forcedItems } from "./forced-items.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { counts, initial, nextDeadline, phase, stepInto, tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./index.ts";
+import { counts, initial, nextDeadline, phase, stepInto, tallyClosed, tallyInFlight, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./index.ts";
 import type { Command, Id, Input, Mode, Options } from "./types.ts";
 import { NODE, REQUEST_LEVEL, type State } from "./testing/fixtures.test-helpers.ts";
 
@@ -193,5 +193,176 @@ describe("tallies while serving", () => {
     const out: Command[] = [];
     stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 }, out);
     expect(out).toContainEqual({ type: "mark-closing", id: 7 });
+  });
+});
+
+/*
+ * An adapter that keeps its in-flight requests itself while serving (Bun: the completion watcher's lists) and hands
+ * the core only those still in flight, with `tallyInFlight`, before any input is stepped (its `settle`), against
+ * stepping every request's open, request, response end and close.
+ */
+
+type Life =
+  | { readonly t: "begin" | "counts"; readonly dt: number }
+  | { readonly t: "finish"; readonly pick: number; readonly closing: boolean; readonly upgrade: boolean; readonly dt: number }
+  | { readonly t: "stream-open"; readonly kind: "sse" | "ws"; readonly dt: number }
+  | { readonly t: "http1"; readonly dt: number }
+  | { readonly t: "tick"; readonly dt: number }
+  | { readonly t: "shutdown"; readonly mode: Mode; readonly dt: number };
+
+const life: fc.Arbitrary<Life> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant("begin" as const), dt }), weight: 10 },
+  { arbitrary: fc.record({ t: fc.constant("finish" as const), pick, closing: fc.boolean(), upgrade: fc.constantFrom(false, false, false, false, true), dt }), weight: 9 },
+  { arbitrary: fc.record({ t: fc.constant("counts" as const), dt }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant("stream-open" as const), kind: fc.constantFrom("sse" as const, "ws" as const), dt }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant("http1" as const), dt }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant("tick" as const), dt }), weight: 1 },
+);
+const lifeShutdown: fc.Arbitrary<Life> = fc.record({ t: fc.constant("shutdown" as const), mode, dt });
+const lives = fc
+  .tuple(fc.array(life, { maxLength: 80 }), lifeShutdown, fc.array(fc.oneof({ arbitrary: life, weight: 12 }, { arbitrary: lifeShutdown, weight: 1 }), { maxLength: 40 }))
+  .map(([before, stop, after]) => [...before, stop, ...after]);
+
+/** Steps every input, or (`adapter`) counts requests in flight the way the Bun adapter does while serving. */
+class RequestAdapter {
+  readonly state: State;
+  readonly out: Command[] = [];
+  readonly adapter: boolean;
+  /** Begun while serving and not handed to the core yet. */
+  readonly inFlight = new Set<Id>();
+  /** Handed to the core: their end is stepped. */
+  readonly handed = new Set<Id>();
+  constructor(options: Options, adapter: boolean) {
+    this.state = initial(options);
+    this.adapter = adapter;
+  }
+
+  /** The adapter's `settle`: the core gets what is still in flight before it acts on anything. */
+  settle(): void {
+    if (!this.adapter || this.state.phase !== "serving") return;
+    for (const id of this.inFlight) {
+      expect(tallyInFlight(this.state, id)).toBe(true);
+      this.handed.add(id);
+    }
+    this.inFlight.clear();
+  }
+
+  /** Step one input (the engine's tracker: the tallies first, as it does). */
+  step(input: Input): void {
+    this.settle();
+    const tallied =
+      this.adapter &&
+      ((input.type === "response-end" && tallyResponseEnd(this.state, input.id, input.closing)) ||
+        (input.type === "upgrade" && tallyUpgrade(this.state, input.id)) ||
+        (input.type === "closed" && tallyClosed(this.state, input.id)));
+    if (!tallied) stepInto(this.state, input, this.out);
+  }
+
+  begin(id: Id, now: number): Command[] {
+    this.out.length = 0;
+    if (this.adapter && this.state.phase === "serving") this.inFlight.add(id);
+    else {
+      this.step({ type: "open", id, kind: "request", now });
+      this.step({ type: "request", id, now });
+    }
+    return [...this.out];
+  }
+
+  finish(id: Id, closing: boolean, upgrade: boolean, now: number): Command[] {
+    this.out.length = 0;
+    if (this.adapter && this.inFlight.delete(id)) return [];
+    this.handed.delete(id);
+    this.step(upgrade ? { type: "upgrade", id, now } : { type: "response-end", id, closing, now });
+    this.step({ type: "closed", id, now });
+    return [...this.out];
+  }
+
+  feed(input: Input): Command[] {
+    this.out.length = 0;
+    this.step(input);
+    return [...this.out];
+  }
+
+  counts(): ReturnType<typeof counts> {
+    this.settle();
+    return counts(this.state);
+  }
+}
+
+describe("requests in flight kept by the adapter while serving", () => {
+  it("a shutdown at any point of a serving history gives the same commands, counts and report as stepping every request", () => {
+    fc.assert(
+      fc.property(options, lives, fc.integer(), (opts, actions, seed) => {
+        const stepped = new RequestAdapter(opts, false);
+        const adapted = new RequestAdapter(opts, true);
+        const open: Id[] = [];
+        let next = 1;
+        let now = 0;
+        for (const action of actions) {
+          now += action.dt;
+          let both: [Command[], Command[]];
+          switch (action.t) {
+            case "begin": {
+              const id = next++;
+              open.push(id);
+              both = [adapted.begin(id, now), stepped.begin(id, now)];
+              break;
+            }
+            case "finish": {
+              if (open.length === 0) continue;
+              const [id] = open.splice(action.pick % open.length, 1) as [Id];
+              both = [adapted.finish(id, action.closing, action.upgrade, now), stepped.finish(id, action.closing, action.upgrade, now)];
+              break;
+            }
+            case "counts":
+              expect(adapted.counts()).toEqual(stepped.counts());
+              continue;
+            case "stream-open":
+            case "http1": {
+              const input: Input = action.t === "http1" ? { type: "open", id: next++, kind: "http1", now } : { type: "stream-open", id: next++, kind: action.kind, now };
+              both = [adapted.feed(input), stepped.feed({ ...input })];
+              break;
+            }
+            case "tick":
+              both = [adapted.feed({ type: "tick", now }), stepped.feed({ type: "tick", now })];
+              break;
+            case "shutdown": {
+              const input: Input = { type: "shutdown", mode: action.mode, reason: "test", seed, hooks: [{ name: "h", order: 0, timeoutMs: 100 }], now };
+              both = [adapted.feed(input), stepped.feed({ ...input })];
+              break;
+            }
+          }
+          expect(withoutAges(both[0])).toEqual(withoutAges(both[1]));
+          expectLowerBoundAges(both[0], both[1]);
+          expect(adapted.counts()).toEqual(stepped.counts());
+          expect(phase(adapted.state)).toBe(phase(stepped.state));
+          expect(nextDeadline(adapted.state)).toBe(nextDeadline(stepped.state));
+        }
+        // From the signal on the adapter holds nothing back.
+        expect(adapted.inFlight.size).toBe(0);
+        const end: Input[] = [
+          { type: "tick", now: now + 20_000 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_001 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_002 },
+        ];
+        for (const input of end) {
+          const both = [adapted.feed(input), stepped.feed({ ...input })];
+          expect(withoutAges(both[0] as Command[])).toEqual(withoutAges(both[1] as Command[]));
+        }
+        expect(phase(adapted.state)).toBe("stopped");
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("takes a request in flight only while serving and only once", () => {
+    const state = initial({ capabilities: REQUEST_LEVEL });
+    expect(tallyInFlight(state, 4)).toBe(true);
+    expect(tallyInFlight(state, 4)).toBe(false);
+    expect(counts(state)).toMatchObject({ active: 1, requests: 1 });
+    const out: Command[] = [];
+    stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 }, out);
+    expect(out).toContainEqual({ type: "mark-closing", id: 4 });
+    expect(tallyInFlight(state, 5)).toBe(false);
   });
 });

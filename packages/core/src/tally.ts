@@ -33,6 +33,23 @@ export function tallyOpen(state: State, id: Id, kind: "http1" | "http2" | "reque
   return true;
 }
 
+/**
+ * A request entity the adapter counted itself while serving and that is still in flight (opened, one request, no
+ * response end yet): what `tallyOpen` then `tallyRequest` would have left, in one write. For an adapter's `settle`,
+ * so a request costs the machine nothing until an input is stepped. False outside serving or for an id the machine
+ * already knows (the caller steps or tallies it as usual then).
+ *
+ * @example
+ * ```ts
+ * for (const id of inFlight) tallyInFlight(state, id); // before the next input is stepped
+ * ```
+ */
+export function tallyInFlight(state: State, id: Id): boolean {
+  if (state.phase !== "serving" || state.entities.has(id) || state.tallies.has(id)) return false;
+  state.tallies.set(id, 8 | ACTIVE);
+  return true;
+}
+
 /** Count a request that began on a tallied entity; false when `id` is not tallied (step it instead). */
 export function tallyRequest(state: State, id: Id): boolean {
   const value = state.tallies.get(id);

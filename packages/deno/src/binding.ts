@@ -5,7 +5,7 @@ import { onCrash, type ErrorEventTarget } from "./crash-events.ts";
 import { activeResources, describeRequest } from "./describe.ts";
 import { notifySupervisor } from "./systemd-notify.ts";
 import type { DenoApi } from "./deno-api.ts";
-import { startShutdown, type DenoState } from "./shutdown-state.ts";
+import { handInFlight, startShutdown, type DenoState } from "./shutdown-state.ts";
 
 /**
  * What Deno lets an adapter do (measured on 2.9.6). `Deno.serve` hands out no connection objects,
@@ -41,6 +41,7 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
     pid: deno.pid,
     capabilities: DENO_CAPABILITIES,
     connectionOf: (request) => (request === state.running.request ? state.running.id : undefined),
+    settle: () => handInFlight(state, tracker),
     execute(command: ConnectionCommand): void {
       switch (command.type) {
         case "stop-accepting":
@@ -100,6 +101,7 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
       state.closing.clear();
       state.sockets.clear();
       state.inflight.clear();
+      state.held.clear();
       state.atRisk?.clear();
     },
   };

@@ -46,6 +46,7 @@ export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain
     ended: (request: Request) => requestEnded(state, request),
     gate: state.gate,
     running: state.running,
+    held: state.held,
   };
   let wrapped = false;
 

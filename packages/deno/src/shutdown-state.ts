@@ -1,5 +1,5 @@
 import type { Id } from "@drain/core";
-import { createCloseGate, type CloseGate } from "@drain/engine";
+import { createCloseGate, type CloseGate, type Tracker } from "@drain/engine";
 import type { HttpServer, ServeHandlerInfo } from "./deno-api.ts";
 
 /** The adapter's mutable side, shared by the binding, the handler wrapper, the WebSocket hold and `attach()`. */
@@ -31,6 +31,11 @@ export interface DenoState {
    * WeakMap entry per request. An async handler's request is bound (`track.bind`) when it returns its promise.
    */
   readonly running: { request: Request | undefined; id: Id };
+  /**
+   * Requests begun while serving that the core has not been handed: while serving a request costs the core nothing,
+   * and the binding's `settle` hands it those still in flight (see {@link handInFlight}).
+   */
+  readonly held: Set<Id>;
 }
 
 /** A fresh adapter state. */
@@ -47,6 +52,7 @@ export function denoState(gate: CloseGate = createCloseGate()): DenoState {
     disposed: false,
     listenerClosed: () => {},
     running: { request: undefined, id: 0 },
+    held: new Set(),
   };
 }
 
@@ -60,6 +66,17 @@ export function denoState(gate: CloseGate = createCloseGate()): DenoState {
  */
 export function cutByShutdown(request: Request): boolean {
   return request.body !== null || !request.headers.has("host");
+}
+
+/**
+ * The binding's `settle` (before any input is stepped while serving, and right after the step that ends serving):
+ * hand the core the requests still in flight that it has not been handed, so it acts on the whole picture.
+ */
+export function handInFlight(state: DenoState, track: Tracker | undefined): void {
+  if (track === undefined || !track.serving || state.held.size === 0) return;
+  // A request the core no longer takes (its loop stopped) is dropped: its end is fed and ignored.
+  for (const id of state.held) track.inFlight(id);
+  state.held.clear();
 }
 
 /** A request began: while the drain waits to call `shutdown()`, one it would cut makes it wait longer. */

@@ -17,11 +17,15 @@ export interface HandlerTracking {
   readonly gate: CloseGate;
   /** The request whose handler is running, for the binding's `connectionOf` (see `DenoState.running`). */
   readonly running: { request: Request | undefined; id: Id };
+  /** Requests begun while serving that the core has not been handed yet (the binding's `settle` hands them). */
+  readonly held: Set<Id>;
 }
 
 /**
  * Wrap a `Deno.serve` handler so that every request is one tracked `request` entity, from the
- * moment the handler is called until Deno has sent the whole response.
+ * moment the handler is called until Deno has sent the whole response. While serving, the core hears nothing per
+ * request: its id waits in `held`, and the binding's `settle` hands the core those still in flight before any
+ * input is stepped (the shutdown included); the end of a request it was never handed is not fed.
  *
  * @example
  * ```ts
@@ -29,25 +33,32 @@ export interface HandlerTracking {
  * ```
  */
 export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): ServeHandler {
-  const { track, closing, gate, running } = tracking;
+  const { track, closing, gate, running, held } = tracking;
   // The ids whose response drain gave `Connection: close`; only filled during the drain, so `end` reads it
   // instead of a variable every request's closures would share (one closure per request, not three).
   const sentClose = new Set<Id>();
   const respond = (request: Request, id: Id, response: Response): Response | Promise<Response> => {
-    const marked = closing.has(id) ? mark(request, id, response, sentClose) : response;
+    const marked = closing.size !== 0 && closing.has(id) ? mark(request, id, response, sentClose) : response;
     return gate.waiting ? gate.hold(marked) : marked;
   };
   return (request, info) => {
     if (tracking.disposed()) return handler(request, info);
-    const id = track.open("request");
-    track.request(id);
+    const id = track.allocate();
+    if (track.serving) held.add(id);
+    else {
+      track.opened(id, "request");
+      track.request(id);
+    }
     tracking.started(request, info);
     if (gate.waiting) gate.arrived();
     const end = (): void => {
-      closing.delete(id);
-      const closed = sentClose.delete(id);
+      // Both sets fill only during the drain: while serving, two size reads instead of two lookups.
+      if (closing.size !== 0) closing.delete(id);
+      const closed = sentClose.size !== 0 && sentClose.delete(id);
       if (tracking.disposed()) return;
       tracking.ended(request);
+      // Ended before the core was handed it: nothing to tell.
+      if (held.delete(id) && track.serving) return;
       track.responseEnd(id, closed);
       track.closed(id);
     };

@@ -1,4 +1,4 @@
-import { applyServed, tallyClosed, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade, type Id, type State } from "@drain/core";
+import { applyServed, tallyClosed, tallyInFlight, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade, type Id, type State } from "@drain/core";
 import type { EngineClock } from "./clock.ts";
 import type { Emitter } from "./emitter.ts";
 import type { FeedLoop } from "./feed-loop.ts";
@@ -60,6 +60,7 @@ export function createTracker(
       return state.phase === "serving";
     },
     served: (id, served) => applyServed(state, id, served),
+    inFlight: (id) => !loop.stopped && tallyInFlight(state, id),
     now: () => clock.now(),
     bind: (request, id) => {
       requestIds.set(request, id);

@@ -300,6 +300,13 @@ export interface Tracker {
    * `countResponseEnd`); false when the core no longer takes it (not serving, unknown, upgraded). For `settle`.
    */
   served(id: Id, served: Served): boolean;
+  /**
+   * Hand over request entity `id` (from `allocate`), which began while serving and whose response has not ended:
+   * an adapter that keeps its in-flight requests itself (Bun) calls it from `settle` for each, and from then on
+   * feeds that request's end (`responseEnd`, `closed`). False when the core no longer takes it (not serving, or `id`
+   * already known): feed it with `opened` and `request` then.
+   */
+  inFlight(id: Id): boolean;
   /** The engine's clock, on the core's time line: when an adapter's swept response ends count as ended. */
   now(): number;
   /** Remember which connection a request object belongs to, so `sse()` and `websocket()` can find it. */
