@@ -25,18 +25,16 @@ export function requestCrashDrain(state: State, input: ShutdownInput, out: Comma
       return enterDrain(state, out);
     case "notify":
     case "drain":
+    case "cleanup":
       state.crashError = error;
       shrinkBudget(state, budgetOf(input, state.options.timeoutMs));
       if (state.phase === "notify") {
         notifyCut(state, "crash");
         enterDrain(state, out);
+      } else if (state.phase === "cleanup") {
+        // The running hook gets no more than what is left; the ones after it get what remains, or are skipped.
+        state.hookDeadline = Math.min(state.hookDeadline, state.budgetEnd);
       }
-      return;
-    case "cleanup":
-      state.crashError = error;
-      shrinkBudget(state, budgetOf(input, state.options.timeoutMs));
-      // The running hook gets no more than what is left; the ones after it get what remains, or are skipped.
-      state.hookDeadline = Math.min(state.hookDeadline, state.budgetEnd);
       return;
     default:
       // force is never seen between inputs; once stopped, the report is out and the error is the caller's.
@@ -50,5 +48,4 @@ function shrinkBudget(state: State, budgetMs: number): void {
   if (end >= state.budgetEnd) return;
   state.budgetEnd = end;
   state.forceAt = Math.min(state.forceAt, end - hookReserve(state, budgetMs));
-  state.notifyUntil = Math.min(state.notifyUntil, state.now);
 }

@@ -9,10 +9,8 @@ export const FORCED_ITEMS_LIMIT = 50;
 
 /** Note one forced entity, at the moment it is forced. */
 export function recordForced(state: State, id: Id, entity: Entity): void {
-  if (state.forcedItems.length >= FORCED_ITEMS_LIMIT) {
-    state.forcedItemsLeftOut++;
-    return;
-  }
+  // The ones beyond the limit are still counted in the forced stats; the report derives how many were left out.
+  if (state.forcedItems.length >= FORCED_ITEMS_LIMIT) return;
   state.forcedItems.push({ id, kind: entity.kind, ageMs: state.now - entity.opened, ageIsLowerBound: (entity.flags & OPENED_UNTIMED) !== 0 });
 }
 

@@ -104,13 +104,8 @@ export function longestNotify(notify: ResolvedNotify): number {
 /** Notify starts: remember when, and wake first at the earliest moment it may end. */
 export function beginNotify(state: State): void {
   const n = state.notify;
+  // The rest starts as createNotifyState left it: a machine enters notify at most once.
   n.startedAt = state.now;
-  n.lastArrivalAt = Number.NEGATIVE_INFINITY;
-  n.lastArrivalId = -1;
-  n.beforeLastArrivalAt = Number.NEGATIVE_INFINITY;
-  n.lastWasRequest = false;
-  n.arrivals = 0;
-  n.probes = 0;
   const config = state.options.notify;
   const earliest = config.kind === "fixed" ? config.ms : config.minMs;
   // Hooks' reserve may bring the force deadline before the end of notify; the budget wins.
@@ -142,10 +137,7 @@ export function onProbe(state: State, input: ProbeInput): void {
   if (state.phase !== "notify") return;
   const n = state.notify;
   n.probes++;
-  if (input.id !== n.lastArrivalId) return;
-  n.lastArrivalAt = n.beforeLastArrivalAt;
-  n.lastArrivalId = -1;
-  n.lastWasRequest = false;
+  if (input.id === n.lastArrivalId) takeBackLatest(n);
 }
 
 /**
@@ -155,9 +147,14 @@ export function onProbe(state: State, input: ProbeInput): void {
  */
 export function noteClosed(state: State, id: Id): void {
   const n = state.notify;
-  if (id !== n.lastArrivalId || n.lastWasRequest) return;
+  if (id === n.lastArrivalId && !n.lastWasRequest) takeBackLatest(n);
+}
+
+/** The latest arrival was not traffic: the one before it is the latest again. */
+function takeBackLatest(n: NotifyState): void {
   n.lastArrivalAt = n.beforeLastArrivalAt;
   n.lastArrivalId = -1;
+  n.lastWasRequest = false;
 }
 
 /**
@@ -166,33 +163,37 @@ export function noteClosed(state: State, id: Id): void {
  */
 export function notifyOver(state: State): boolean {
   if (state.now < state.notifyUntil) return false;
-  const config = state.options.notify;
-  const n = state.notify;
-  if (config.kind === "fixed") {
-    n.endedBy = state.notifyUntil < n.startedAt + config.ms ? "budget" : "fixed";
-    n.endedAt = state.now;
-    return true;
-  }
   const end = projectedEnd(state);
   if (state.now < end) {
     state.notifyUntil = end;
     return false;
   }
-  const min = n.startedAt + config.minMs;
-  const max = n.startedAt + config.maxMs;
-  const quiet = n.lastArrivalAt + config.quietMs;
-  n.endedBy = state.forceAt < Math.max(min, Math.min(quiet, max)) ? "budget" : quiet >= max ? "max" : quiet <= min ? "min" : "quiet";
+  const n = state.notify;
+  n.endedBy = state.forceAt < unclampedEnd(state) ? "budget" : endedByTraffic(state);
   n.endedAt = state.now;
   return true;
 }
 
 /** When notify ends if nothing more arrives: fixed, its end; adaptive, the quiet window's end held to [min, max]; the budget's force deadline cuts both. */
 export function projectedEnd(state: State): number {
+  return Math.min(unclampedEnd(state), state.forceAt);
+}
+
+/** `projectedEnd` before the budget has its say. */
+function unclampedEnd(state: State): number {
   const config = state.options.notify;
   const n = state.notify;
-  if (config.kind === "fixed") return Math.min(n.startedAt + config.ms, state.forceAt);
-  const quietEnd = n.lastArrivalAt + config.quietMs;
-  return Math.min(Math.max(n.startedAt + config.minMs, Math.min(quietEnd, n.startedAt + config.maxMs)), state.forceAt);
+  if (config.kind === "fixed") return n.startedAt + config.ms;
+  return Math.max(n.startedAt + config.minMs, Math.min(n.lastArrivalAt + config.quietMs, n.startedAt + config.maxMs));
+}
+
+/** What ended a notify the budget did not cut: its fixed time, or which bound of the adaptive one held. */
+function endedByTraffic(state: State): NotifyEnd {
+  const config = state.options.notify;
+  if (config.kind === "fixed") return "fixed";
+  const n = state.notify;
+  const quiet = n.lastArrivalAt + config.quietMs;
+  return quiet >= n.startedAt + config.maxMs ? "max" : quiet <= n.startedAt + config.minMs ? "min" : "quiet";
 }
 
 /** A second shutdown request (or dispose) ended notify by forcing (`escalated`), or a crash cut it short (`crash`). */

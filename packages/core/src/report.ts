@@ -11,12 +11,13 @@ export function buildReport(state: State): Report {
     return { phase: entry.phase, startedAt: entry.at, durationMs: (next === undefined ? now : next.at) - entry.at };
   });
   const hooksFailed = state.hookReports.some((hook) => hook.result === "error" || hook.result === "timeout");
-  const forced = stats.forced + stats.sseForced + stats.wsForced > 0;
+  // Every forced entity is counted in exactly one of these; the first FORCED_ITEMS_LIMIT are also listed.
+  const forcedTotal = stats.forced + stats.sseForced + stats.wsForced;
   const notify = notifyReport(state);
   const report: Report = {
     mode: state.mode,
     reason: state.reason,
-    clean: !forced && !hooksFailed,
+    clean: forcedTotal === 0 && !hooksFailed,
     escalated: state.escalated,
     requestedAt: state.requestedAt,
     stoppedAt: now,
@@ -33,7 +34,7 @@ export function buildReport(state: State): Report {
     requestsDuringShutdown: stats.requestsDuringShutdown,
     hooks: state.hookReports.slice(),
     forcedItems: state.forcedItems.slice(),
-    forcedItemsLeftOut: state.forcedItemsLeftOut,
+    forcedItemsLeftOut: forcedTotal - state.forcedItems.length,
     ...(notify === undefined ? {} : { notify }),
   };
   return state.crashError === undefined ? report : { ...report, error: state.crashError };

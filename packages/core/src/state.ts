@@ -88,7 +88,6 @@ export interface State {
   readonly stats: Stats;
   /** What was forced, up to `FORCED_ITEMS_LIMIT` (forced-items.ts). */
   readonly forcedItems: ForcedItem[];
-  forcedItemsLeftOut: number;
 }
 
 /**
@@ -143,6 +142,5 @@ export function initial(options: Options): State {
       requestsDuringShutdown: 0,
     },
     forcedItems: [],
-    forcedItemsLeftOut: 0,
   };
 }
