@@ -38,9 +38,9 @@ export interface BunBindingHooks {
   /** The id of a request whose handler is running (see requests.ts `idOf`). */
   connectionOf(request: object): Id | undefined;
   /** The responses being written, for describing a forced request (describe.ts). */
-  readonly watcher?: CompletionWatcher;
+  readonly watcher: CompletionWatcher;
   /** Hand the core the requests the adapter holds while serving (see requests.ts `settle`). */
-  settle?(): void;
+  settle(): void;
   dispose(): void;
 }
 
@@ -52,7 +52,7 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
     pid: process.pid,
     capabilities: BUN_CAPABILITIES,
     connectionOf: (request) => hooks.connectionOf(request),
-    settle: () => hooks.settle?.(),
+    settle: () => hooks.settle(),
     execute(command: ConnectionCommand): void {
       switch (command.type) {
         case "stop-accepting":
@@ -98,7 +98,7 @@ export function createBunBinding(slot: ServerSlot, hooks: BunBindingHooks): Runt
     },
     serveControl,
     notifySupervisor,
-    describe: (id) => (hooks.watcher === undefined ? undefined : describeRequest(hooks.watcher, id)),
+    describe: (id) => describeRequest(hooks.watcher, id),
     activeResources,
     async finish(): Promise<void> {
       // Sockets that connected but never sent a request are invisible to drain and keep `stop()` pending;

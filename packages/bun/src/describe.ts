@@ -1,5 +1,5 @@
 import type { Id } from "@drain/core";
-import type { ActiveResources, ForcedDetails } from "@drain/engine";
+import { formatPeer, requestDetails, type ActiveResources, type ForcedDetails } from "@drain/engine";
 import type { CompletionWatcher } from "./completion.ts";
 
 /**
@@ -16,15 +16,14 @@ import type { CompletionWatcher } from "./completion.ts";
 export function describeRequest(watcher: CompletionWatcher, id: Id): ForcedDetails | undefined {
   const entry = watcher.find(id);
   if (entry === undefined) return undefined;
-  const url = new URL(entry.request.url);
   let peer: string | undefined;
   try {
     const address = entry.server.requestIP(entry.request);
-    if (address !== null) peer = `${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+    if (address !== null) peer = formatPeer(address.address, address.port);
   } catch {
     // A stopped server may refuse the call: no peer then.
   }
-  return { method: entry.request.method, path: url.pathname + url.search, ...(peer === undefined ? {} : { peer }) };
+  return { ...requestDetails(entry.request), ...(peer === undefined ? {} : { peer }) };
 }
 
 /**

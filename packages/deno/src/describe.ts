@@ -1,6 +1,6 @@
 import process from "node:process";
 import type { Id } from "@drain/core";
-import type { ActiveResources, ForcedDetails, Tracker } from "@drain/engine";
+import { activeResourcesOf, formatPeer, requestDetails, type ActiveResources, type ForcedDetails, type Tracker } from "@drain/engine";
 import type { ServeHandlerInfo } from "./deno-api.ts";
 import type { DenoState } from "./shutdown-state.ts";
 
@@ -26,11 +26,10 @@ export function describeRequest(state: DenoState, track: Tracker | undefined, id
 }
 
 function details(request: Request, info: ServeHandlerInfo | undefined): ForcedDetails {
-  const url = new URL(request.url);
   // Read here, not per request: `remoteAddr` is a getter that asks Deno for the address.
   const address = info?.remoteAddr;
-  const peer = address?.hostname === undefined ? undefined : `${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`;
-  return { method: request.method, path: url.pathname + url.search, ...(peer === undefined ? {} : { peer }) };
+  const peer = formatPeer(address?.hostname, address?.port);
+  return { ...requestDetails(request), ...(peer === undefined ? {} : { peer }) };
 }
 
 /** What Deno 2.9.6's `process.getActiveResourcesInfo()` leaves out (measured: docs/runtime-facts.md). */
@@ -38,6 +37,5 @@ export const DENO_UNSEEN = "Deno.serve, Deno.listen and Deno.connect sockets and
 
 /** What keeps Deno's event loop alive, as far as its Node compatibility layer knows. */
 export function activeResources(): ActiveResources | undefined {
-  const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
-  return typeof info === "function" ? { kinds: info.call(process), unseen: DENO_UNSEEN } : undefined;
+  return activeResourcesOf(process, DENO_UNSEEN);
 }

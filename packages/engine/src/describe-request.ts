@@ -1,4 +1,4 @@
-import type { ForcedDetails } from "./types.ts";
+import type { ActiveResources, ForcedDetails } from "./types.ts";
 
 /**
  * What a request object tells about itself, read structurally at force time: a web `Request` (absolute `url`), a
@@ -23,13 +23,45 @@ export function requestDetails(request: object | undefined): ForcedDetails {
 }
 
 /** `address:port` (or the address alone) of an object with `remoteAddress`/`remotePort`. */
-export function peerOf(candidate: unknown): string | undefined {
+function peerOf(candidate: unknown): string | undefined {
   if (typeof candidate !== "object" || candidate === null) return undefined;
   const address = read(candidate, "remoteAddress");
-  if (typeof address !== "string" || address === "") return undefined;
+  if (typeof address !== "string") return undefined;
   const port = read(candidate, "remotePort");
-  const host = address.includes(":") ? `[${address}]` : address;
-  return typeof port === "number" ? `${host}:${port}` : address;
+  return formatPeer(address, typeof port === "number" ? port : undefined);
+}
+
+/**
+ * A client's address as forced items show it: `127.0.0.1:50412`, `[::1]:50412`, or the address alone when the port
+ * is unknown; `undefined` for no address.
+ *
+ * @example
+ * ```ts
+ * formatPeer(address.hostname, address.port); // Deno's info.remoteAddr
+ * ```
+ */
+export function formatPeer(address: string | undefined, port: number | undefined): string | undefined {
+  if (address === undefined || address === "") return undefined;
+  if (port === undefined || Number.isNaN(port)) return address;
+  return `${address.includes(":") ? `[${address}]` : address}:${port}`;
+}
+
+/**
+ * What the adapter's runtime says keeps the event loop alive, through Node's `process.getActiveResourcesInfo()`
+ * (Node; Deno's Node compatibility layer, which does not list its own resources: `unseen` says what it leaves out).
+ * `undefined` when the runtime has no such call.
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * activeResourcesOf(process); // { kinds: ["TCPServerWrap", "Timeout"] }
+ * ```
+ */
+export function activeResourcesOf(target: object, unseen?: string): ActiveResources | undefined {
+  const info = (target as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
+  if (typeof info !== "function") return undefined;
+  const kinds = info.call(target);
+  return unseen === undefined ? { kinds } : { kinds, unseen };
 }
 
 function pathOf(url: string): string {

@@ -1,13 +1,10 @@
 import type { ForcedItem, Report } from "@drain/core";
+import { seconds } from "./log-lines.ts";
 
 /** The words of the "why did it not exit?" lines: what was forced, and what still holds the process. */
 
 /** How many forced items the log line names; the report lists more. */
 export const FORCED_IN_LINE = 5;
-
-function seconds(ms: number): string {
-  return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
-}
 
 function describeItem(item: ForcedItem): string {
   const what = [item.kind, item.method, item.path].filter((part) => part !== undefined).join(" ");

@@ -87,7 +87,8 @@ export function createEffects(ctx: EffectsContext): Effects {
         websockets.close(command.id);
         return;
       case "destroy":
-        if (command.why !== "ws-close-timeout") ctx.gatherForced();
+        // Asks only about items the core listed since the last look: a close-timeout cut lists none.
+        ctx.gatherForced();
         emitter.emit("forced", { id: command.id, kind: "connection", why: command.why });
         // SSE and WebSockets are the engine's; everything else is the adapter's.
         if (sse.has(command.id)) sse.destroy(command.id);

@@ -1,4 +1,4 @@
-import { checkDuration, counts, drainError, initial, isReady, MODES, msToBudgetEnd, msToForce, phase, reason, type Id, type Mode, type Report } from "@drain/core";
+import { checkDuration, counts, drainError, initial, isReady, MODES, msToBudgetEnd, msToForce, phase, reason, type Counts, type Id, type Mode, type Report } from "@drain/core";
 import { realClock, type EngineClock } from "./clock.ts";
 import { attachControl } from "./control/attach.ts";
 import { crashMessage, listenToCrashes } from "./crash.ts";
@@ -42,7 +42,6 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const emitter = new Emitter<EngineEvents>((error) => reportError(error, "event listener"));
   const hooks = new HookRegistry();
   const shutdownController = new AbortController();
-  const requestIds = new WeakMap<object, Id>();
   let nextId = 1;
   const allocate = (): Id => nextId++;
 
@@ -54,6 +53,11 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const toBudgetEnd = (): number | undefined => msToBudgetEnd(state, clock.now());
 
   const settle = binding.settle === undefined ? undefined : () => binding.settle?.();
+  /** What is open now: what an adapter counted itself while serving joins the core's picture first (`RuntimeBinding.settle`). */
+  const countsNow = (): Counts => {
+    if (settle !== undefined && phase(state) === "serving") settle();
+    return counts(state);
+  };
   const loop = createFeedLoop(state, clock, (command) => effects.run(command), () => effects.emitHookReports(), settle);
   const sse = new SseRegistry({
     allocate,
@@ -109,18 +113,22 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
       if (request.mode !== "immediate" || phase(state) === "stopped") return exit.stopped;
       if (log) log.warn(`drain: ${why} during the shutdown: forcing`);
     }
-    const seed = Math.floor(Math.random() * 0x100000000);
     const { timeoutMs } = request;
-    loop.feed({ type: "shutdown", mode, reason: why, seed, hooks: hooks.specs(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    feedShutdown({ mode, reason: why, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     return exit.stopped;
+  }
+
+  /** The core's shutdown input, with a fresh jitter seed and the hooks registered by now. */
+  function feedShutdown(request: { readonly mode: Mode; readonly reason: string; readonly timeoutMs?: number; readonly error?: string }): void {
+    loop.feed({ type: "shutdown", seed: Math.floor(Math.random() * 0x100000000), hooks: hooks.specs(), ...request });
   }
 
   /** An uncaught error (the `crash` option): drain within the crash budget; the core decides what it does to a running shutdown. */
   function crash(error: unknown, origin: CrashOrigin): void {
     if (loop.stopped || phase(state) === "stopped") return;
-    const seed = Math.floor(Math.random() * 0x100000000);
     emitter.emit("error", { error, context: origin });
-    loop.feed({ type: "shutdown", mode: "graceful", reason: origin, seed, hooks: hooks.specs(), timeoutMs: settings.crash?.timeoutMs, error: crashMessage(error) });
+    const timeoutMs = settings.crash?.timeoutMs;
+    feedShutdown({ mode: "graceful", reason: origin, ...(timeoutMs === undefined ? {} : { timeoutMs }), error: crashMessage(error) });
   }
   const crashes = listenToCrashes(binding, settings.crash, log, crash, reportError);
 
@@ -134,6 +142,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     now: () => clock.now(),
     emitter,
     log,
+    counts: countsNow,
     msToDeadline: toDeadline,
     msToBudgetEnd: toBudgetEnd,
     report: () => exit.report(),
@@ -141,7 +150,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     shutdown,
     reportError,
   });
-  const track = createTracker(state, loop, allocate, requestIds, binding, emitter, clock);
+  const track = createTracker(state, loop, allocate, binding, emitter, clock);
 
   function dispose(): void {
     if (loop.stopped) return;
@@ -169,10 +178,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
     get phase() {
       return phase(state);
     },
-    counts: () => {
-      if (settle !== undefined && phase(state) === "serving") settle();
-      return counts(state);
-    },
+    counts: countsNow,
     msToDeadline: toDeadline,
     shutdown,
     stopped: exit.stopped,

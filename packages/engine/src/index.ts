@@ -14,3 +14,4 @@ export { createCloseGate, MAX_HOLD_MS, QUIET_MS, type CloseGate, type GateTimers
 export type { ControlAudit, ControlEndpoint, ControlHandler, ControlHost, ControlListener, ControlListenerEvents, ControlOptions, ControlPeer, ControlRateLimit } from "./control/types.ts";
 export { systemdNotifyArgs, systemdNotifyError } from "./systemd-notify.ts";
 export { onProcessErrors, type ProcessErrorEvents } from "./process-errors.ts";
+export { activeResourcesOf, formatPeer, requestDetails } from "./describe-request.ts";

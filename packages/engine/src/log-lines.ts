@@ -2,7 +2,8 @@ import type { Counts, Phase, Report } from "@drain/core";
 
 /** The words of the default progress lines, kept apart from the wiring so they read as a whole. */
 
-function seconds(ms: number): string {
+/** `1.2 s`: how every log line says a duration. */
+export function seconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
 }
 

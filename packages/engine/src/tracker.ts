@@ -15,7 +15,7 @@ import type { EngineEvents, RuntimeBinding, Tracker } from "./types.ts";
  *
  * @example
  * ```ts
- * const track = createTracker(state, loop, ids, requestIds, binding, emitter, clock);
+ * const track = createTracker(state, loop, allocate, binding, emitter, clock);
  * const id = track.open("http1");
  * ```
  */
@@ -23,23 +23,25 @@ export function createTracker(
   state: State,
   loop: FeedLoop,
   allocate: () => Id,
-  requestIds: WeakMap<object, Id>,
   binding: RuntimeBinding,
   emitter: Emitter<EngineEvents>,
   clock: EngineClock,
 ): Tracker {
   const feed = loop.feed;
+  // Requests bound to an id by `bind` (an async handler's, on Bun and Deno), for `idOf`.
+  const requestIds = new WeakMap<object, Id>();
+  const opened = (id: Id, kind: "http1" | "http2" | "request"): void => {
+    if (loop.stopped || !tallyOpen(state, id, kind)) feed({ type: "open", id, kind });
+  };
   // A stopped loop ignores inputs; nothing may pile up on the tallies after it either.
   return {
     open: (kind) => {
       const id = allocate();
-      if (loop.stopped || !tallyOpen(state, id, kind)) feed({ type: "open", id, kind });
+      opened(id, kind);
       return id;
     },
     allocate,
-    opened: (id, kind) => {
-      if (loop.stopped || !tallyOpen(state, id, kind)) feed({ type: "open", id, kind });
-    },
+    opened,
     request: (id) => {
       if (!tallyRequest(state, id)) feed({ type: "request", id, now: 0 });
     },

@@ -69,12 +69,6 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
   };
 }
 
-/**
- * Close the listener without Node's built-in sweep of idle keep-alive sockets: the core closes those itself,
- * after `keepAliveGraceMs`, so a client that is just sending its next request on one is answered instead of cut.
- * `server.close()` is still the call made (it also stops Node's header-timeout timer and, on Node 24, closes HTTP/2
- * sessions gracefully); only the sweep it starts with is skipped for this one call.
- */
 /** Enough loop turns for a full default accept backlog (511), with room to spare. */
 const MAX_BACKLOG_TURNS = 2048;
 
@@ -106,6 +100,12 @@ function stopAccepting(server: DrainableServer, closed: () => void): void {
   setImmediate(check);
 }
 
+/**
+ * Close the listener without Node's built-in sweep of idle keep-alive sockets: the core closes those itself,
+ * after `keepAliveGraceMs`, so a client that is just sending its next request on one is answered instead of cut.
+ * `server.close()` is still the call made (it also stops Node's header-timeout timer and, on Node 24, closes HTTP/2
+ * sessions gracefully); only the sweep it starts with is skipped for this one call.
+ */
 function closeListener(server: DrainableServer): void {
   if (!server.listening) return;
   const target = server as unknown as Record<string, unknown>;

@@ -1,6 +1,6 @@
 import process from "node:process";
 import type { Id } from "@drain/core";
-import type { ActiveResources, ForcedDetails } from "@drain/engine";
+import { activeResourcesOf, formatPeer, type ActiveResources, type ForcedDetails } from "@drain/engine";
 import type { AdapterContext } from "./context.ts";
 
 /**
@@ -19,7 +19,7 @@ export function describeConnection(context: AdapterContext, id: Id): ForcedDetai
   const connection = context.table.byId(id);
   if (connection === undefined) return undefined;
   const details: { peer?: string; method?: string; path?: string; bytesSent?: number } = {};
-  const peer = peerOf(connection.raw.remoteAddress, connection.raw.remotePort) ?? keyPeer(connection.key);
+  const peer = formatPeer(connection.raw.remoteAddress, connection.raw.remotePort) ?? keyPeer(connection.key);
   if (peer !== undefined) details.peer = peer;
   const request = connection.kind === "http1" ? connection.responses.newest()?.req : undefined;
   if (request?.method !== undefined) details.method = request.method;
@@ -36,19 +36,12 @@ export function describeConnection(context: AdapterContext, id: Id): ForcedDetai
  * so drain's own look at it is not either (measured on Node 20, 24 and 26: docs/runtime-facts.md).
  */
 export function activeResources(): ActiveResources | undefined {
-  const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
-  return typeof info === "function" ? { kinds: info.call(process) } : undefined;
-}
-
-function peerOf(address: string | undefined, port: number | undefined): string | undefined {
-  if (address === undefined || address === "") return undefined;
-  const host = address.includes(":") ? `[${address}]` : address;
-  return port === undefined ? host : `${host}:${port}`;
+  return activeResourcesOf(process);
 }
 
 /** The `address|port` taken at accept, for a socket that no longer knows its peer. */
 function keyPeer(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
   const bar = key.lastIndexOf("|");
-  return peerOf(key.slice(0, bar), Number(key.slice(bar + 1)));
+  return formatPeer(key.slice(0, bar), Number(key.slice(bar + 1)));
 }

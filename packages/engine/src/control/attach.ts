@@ -1,4 +1,4 @@
-import { counts as countsOf, isReady, mode, phase, totals, type Mode, type Report, type State } from "@drain/core";
+import { isReady, mode, phase, totals, type Counts, type Mode, type Report, type State } from "@drain/core";
 import type { Emitter } from "../emitter.ts";
 import { notifyStatusBody } from "../notify.ts";
 import type { EngineEvents, Logger, RuntimeBinding } from "../types.ts";
@@ -17,6 +17,8 @@ export interface ControlInternals {
   now(): number;
   readonly emitter: Emitter<EngineEvents>;
   readonly log: Logger | false;
+  /** The engine's `counts()`: what an adapter counted itself while serving joins the core's picture first. */
+  counts(): Counts;
   msToDeadline(): number | undefined;
   msToBudgetEnd(): number | undefined;
   report(): Report | undefined;
@@ -94,11 +96,7 @@ function sourceOf(engine: ControlInternals): ControlSource {
     phase: () => phase(state),
     ready: () => isReady(state),
     mode: () => (phase(state) === "serving" ? engine.configuredMode : mode(state)),
-    counts: () => {
-      // What an adapter counted itself while serving joins the core's picture first (RuntimeBinding.settle).
-      if (phase(state) === "serving") engine.binding.settle?.();
-      return countsOf(state);
-    },
+    counts: () => engine.counts(),
     msToDeadline: () => engine.msToDeadline(),
     // The whole budget, cleanup hooks included: what a client waiting for the exit must allow for.
     msToBudgetEnd: () => engine.msToBudgetEnd(),
