@@ -31,7 +31,15 @@ function wrapEmit(context: AdapterContext, server: Server): void {
   // `arguments` handed straight to Reflect.apply: V8 then copies nothing, and this runs for every request.
   const wrapped = function (this: Server, event: string | symbol): boolean {
     const args = arguments;
-    if (typeof event === "string" && !context.disposed) observe(context, event, args);
+    if (typeof event === "string" && !context.disposed && observe(context, event, args)) {
+      // The listener is about to close: the app gets this request once it has (listener-gate.ts). A client that
+      // left meanwhile sent a request nobody waits for; the app never sees it, as with one cut before it was read.
+      const socket = (args[1] as IncomingMessage).socket;
+      context.gate.defer(() => {
+        if (!socket.destroyed) Reflect.apply(original, this, args);
+      });
+      return true;
+    }
     return Reflect.apply(original, this, args) as boolean;
   } as Server["emit"];
   server.emit = wrapped;
@@ -46,13 +54,15 @@ function wrapEmit(context: AdapterContext, server: Server): void {
 /**
  * `args` is the wrapped `emit`'s `arguments`: the event name first. The names are compared one by one rather
  * than looked up in a Set: every event the server emits passes through here, and 'request' is tested first.
+ * Returns true when an HTTP/1 request must wait before it reaches the app (see `onRequest`).
  */
-function observe(context: AdapterContext, event: string, args: IArguments): void {
+function observe(context: AdapterContext, event: string, args: IArguments): boolean {
   if (event === "request" || event === "checkContinue" || event === "checkExpectation") {
     const request = args[1] as IncomingMessage | Http2ServerRequest;
-    if (request.httpVersionMajor >= 2) onCompatRequest(context, request as Http2ServerRequest);
-    else onRequest(context, request as IncomingMessage, args[2] as ServerResponse);
+    if (request.httpVersionMajor < 2) return onRequest(context, request as IncomingMessage, args[2] as ServerResponse);
+    onCompatRequest(context, request as Http2ServerRequest);
   } else if (event === "upgrade" || event === "connect") {
     onUpgrade(context, args[1] as IncomingMessage, args[2] as Socket);
   }
+  return false;
 }

@@ -31,7 +31,14 @@ export const NODE_CAPABILITIES: Capabilities = Object.freeze({
  * ```
  */
 export function createNodeBinding(server: DrainableServer, context: AdapterContext, detach: () => void): RuntimeBinding {
-  context.run = createCommandRunner(context, () => stopAccepting(server, () => context.tracker()?.listenerClosed()));
+  context.run = createCommandRunner(context, () =>
+    context.gate.close((released) =>
+      stopAccepting(server, () => {
+        context.tracker()?.listenerClosed();
+        released();
+      }),
+    ),
+  );
   return {
     runtime: "node",
     pid: process.pid,
@@ -52,6 +59,7 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     },
     settle: () => context.serving.settle(),
     finish() {
+      context.gate.now();
       // Nothing tracked should remain; anything that does would keep the process (or a test) alive.
       for (const connection of context.table.all()) context.run({ type: "destroy", id: connection.id, why: "deadline" });
     },
@@ -63,6 +71,7 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     dispose() {
       context.disposed = true;
       context.serving.stop();
+      context.gate.now();
       context.listeners.clear();
       detach();
     },

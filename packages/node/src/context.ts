@@ -3,6 +3,7 @@ import type { ConnectionCommand, Tracker } from "@drain/engine";
 import { ConnectionTable, type Connection } from "./connections.ts";
 import { Listeners } from "./listeners.ts";
 import { listenForEnd } from "./http1.ts";
+import { ListenerGate } from "./listener-gate.ts";
 import { ServingCounter } from "./serving.ts";
 
 /**
@@ -19,8 +20,15 @@ export class AdapterContext {
     () => this.tracker(),
     (connection, response) => listenForEnd(this, connection, response),
   );
+  /** Holds responses from `stop-accepting` until the listener closes at a quiet moment (listener-gate.ts). */
+  readonly gate: ListenerGate;
   /** Runs one connection command; set by the command runner. */
   run: (command: ConnectionCommand) => void = () => undefined;
+
+  /** `keepAliveGraceMs` as the user gave it: it caps how long the gate waits for a quiet moment. */
+  constructor(keepAliveGraceMs?: unknown) {
+    this.gate = new ListenerGate(keepAliveGraceMs);
+  }
 
   /** The tracker, or undefined after `dispose()`; every handler bails out on undefined. */
   tracker(): Tracker | undefined {
@@ -55,6 +63,8 @@ export class AdapterContext {
   /** The connection is gone for good: tell the engine once. */
   gone(connection: Connection): void {
     if (connection.gone) return;
+    // Its client may reconnect at once: the listener waits for that (listener-gate.ts).
+    this.gate.arrived();
     this.table.remove(connection);
     this.tracker()?.closed(connection.id);
   }

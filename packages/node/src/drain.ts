@@ -34,7 +34,7 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
     throw drainError("ERR_DRAIN_ALREADY_ATTACHED", "drain() is already attached to this server. Call dispose() on the first one before attaching again.");
   }
   const { websockets, ...engineOptions } = options;
-  const context = new AdapterContext();
+  const context = new AdapterContext(options.keepAliveGraceMs);
   const binding = createNodeBinding(server, context, () => attached.delete(server));
   const engine = createEngine({ env: process.env, ...engineOptions }, binding);
   attached.add(server);

@@ -16,10 +16,15 @@ afterEach(() => {
   drained = undefined;
 });
 
-/** A server with `/` (synchronous), `/slow` (answers on demand) and `/stream` (head sent, body pending). */
-function start(options: Parameters<typeof drain>[1] = {}): { server: Server; drained: NodeDrain; release: () => void } {
+/**
+ * A server with `/` (synchronous), `/slow` (answers on demand) and `/stream` (head sent, body pending);
+ * `handled()` counts the requests that reached it.
+ */
+function start(options: Parameters<typeof drain>[1] = {}): { server: Server; drained: NodeDrain; release: () => void; handled: () => number } {
   const pending: (() => void)[] = [];
+  let handled = 0;
   server = createServer((req, res) => {
+    handled++;
     if (req.url === "/slow") pending.push(() => res.end("slow-done"));
     else if (req.url === "/stream") {
       res.writeHead(200, { "content-type": "text/plain" });
@@ -28,7 +33,7 @@ function start(options: Parameters<typeof drain>[1] = {}): { server: Server; dra
     } else res.end("ok");
   });
   drained = drain(server, { ...QUIET, ...options });
-  return { server, drained, release: () => pending.splice(0).forEach((answer) => answer()) };
+  return { server, drained, release: () => pending.splice(0).forEach((answer) => answer()), handled: () => handled };
 }
 
 /** `start(options)`, then one `/slow` request in flight on a raw connection. */
@@ -108,11 +113,13 @@ describe("HTTP/1.1 tracking", () => {
   });
 
   it("moves Connection: close to a request pipelined after the drain began", async () => {
-    const { drained, release, client } = await withSlowRequestInFlight();
+    const { drained, release, client, handled } = await withSlowRequestInFlight();
 
     const stopped = drained.shutdown();
     client.send(get("/slow"));
     await expect.poll(() => drained.counts().requests).toBe(2);
+    // It reaches the handler once the listener has closed (listener-gate.ts).
+    await expect.poll(handled).toBe(2);
     release();
     expectBothAnsweredOnlyLastCloses(await client.ended);
     expect((await stopped).clean).toBe(true);
@@ -144,6 +151,28 @@ describe("HTTP/1.1 tracking", () => {
     const report = await drained.shutdown();
     await client.ended;
     expect(report.connections.closedIdle).toBe(1);
+  });
+
+  it("lets a request that arrives before the listener has closed reach the app only after it closed", async () => {
+    const { server, drained } = start({ keepAliveGraceMs: 2_000 });
+    const port = await listen(server);
+    const client = await rawClient(port);
+    client.send(get("/"));
+    await client.waitFor((text) => text.endsWith("ok"));
+    const order: string[] = [];
+    server.prependListener("request", () => order.push("request"));
+    drained.on("listener-closed", () => order.push("listener-closed"));
+
+    const stopped = drained.shutdown();
+    client.send(get("/"));
+    await expect.poll(() => drained.counts().requests).toBe(1);
+    // Counted, not answered: its client is waiting, not reconnecting, while the listener closes.
+    expect(order).toEqual([]);
+    const text = await client.ended;
+    expect(order).toEqual(["listener-closed", "request"]);
+    expect(responses(text)).toBe(2);
+    expect(text.toLowerCase()).toContain("connection: close");
+    expect((await stopped).clean).toBe(true);
   });
 
   it("answers a request that arrives on an idle socket inside its grace with Connection: close", async () => {

@@ -12,6 +12,7 @@ export function onConnection(context: AdapterContext, socket: Socket): void {
   if (context.table.known(socket) !== undefined) return;
   const connection = context.open(socket, "http1");
   if (connection !== undefined) watchClose(context, connection, socket);
+  context.gate.arrived();
 }
 
 /** A TLS handshake finished (`'secureConnection'`): link the TLS socket to the raw one it wraps. */
@@ -29,24 +30,26 @@ export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): 
  * A request on an HTTP/1.1 connection (`'request'`, `'checkContinue'`, `'checkExpectation'`), seen before any
  * user listener runs. While serving it is only counted on its connection (serving.ts). Once the shutdown has
  * started, the response is registered before the engine hears of the request, so a `mark-closing` that the engine
- * answers synchronously already reaches it.
+ * answers synchronously already reaches it. Returns true when the request must wait before it reaches the app:
+ * the listener is about to close (listener-gate.ts).
  */
-export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): void {
+export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): boolean {
   const track = context.tracker();
-  if (track === undefined) return;
+  if (track === undefined) return false;
   const connection = findOrOpen(context, request.socket);
   // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
   // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
-  if (connection === undefined || connection.responses.has(response)) return;
+  if (connection === undefined || connection.responses.has(response)) return false;
   // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   if (track.serving) {
     context.serving.request(connection, response);
-    return;
+    return false;
   }
   connection.responses.add(response);
   if (connection.closing) markNewest(connection);
   track.request(connection.id);
   listenForEnd(context, connection, response);
+  return context.gate.holding;
 }
 
 /**

@@ -138,8 +138,8 @@ export function connectionCases(target: Target): void {
 
     let servedInGrace: RawConnection | undefined;
     if (target.gaps.listenerAfterGrace === undefined) {
-      // The listener closes as soon as the connections already waiting in the accept backlog are taken (a few
-      // event-loop turns; connections in that window are served like any other); after that, refused.
+      // The listener closes at the first quiet moment once the connections already waiting in the accept backlog
+      // are taken (connections in that window are served like any other); after that, refused.
       await fixture.waitForLine("LISTENER closed");
       const fresh = await tryConnect(fixture.url);
       fresh.connection?.destroy();
