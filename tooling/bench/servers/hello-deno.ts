@@ -1,5 +1,7 @@
 /**
- * Keep-alive hello world on `Deno.serve`, for the overhead benchmark. `VARIANT`: `bare` or `drain` (@drain/deno).
+ * Keep-alive hello world on `Deno.serve`, for the overhead benchmark. `VARIANT`: `bare`, `drain` (@drain/deno), or
+ * `completed-hook`: a handler that only waits for `info.completed` with one callback, the least any library that
+ * knows when Deno has sent each response pays (`completed` is made only when read), as an anchor.
  * Run from tooling/bench: `VARIANT=drain deno run -A servers/hello-deno.ts`.
  */
 import { drain, type DrainOptions } from "@drain/deno";
@@ -16,9 +18,19 @@ const options = {
 
 if (args.variant === "bare") {
   deno.serve(options);
+} else if (args.variant === "completed-hook") {
+  deno.serve({
+    ...options,
+    handler: (request: Request, info: { readonly completed: Promise<void> }): Response => {
+      // A closure per request, as a tracker that must know which request ended needs.
+      const end = (): void => void request;
+      info.completed.then(end, end);
+      return options.handler();
+    },
+  });
 } else if (args.variant === "drain") {
   const d = drain(args.drainOptions as DrainOptions);
   d.attach(deno.serve(d.wrap(options)));
 } else {
-  throw new TypeError(`VARIANT must be bare or drain; got ${args.variant}`);
+  throw new TypeError(`VARIANT must be bare, drain or completed-hook; got ${args.variant}`);
 }

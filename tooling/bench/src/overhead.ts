@@ -1,6 +1,6 @@
 /**
  * `pnpm bench overhead`: what attaching drain costs a keep-alive hello world, per runtime (and http-terminator
- * and stoppable on Node, measured the same way). Bare and attached servers run side by side in fresh processes
+ * and stoppable on Node, and Deno's bare completion hook, measured the same way). Bare and attached servers run side by side in fresh processes
  * every round and take turns (order alternating per round), each answering the same number of requests, so a
  * change in machine load hits both. autocannon runs in this Node process.
  *
@@ -54,7 +54,7 @@ const VARIANTS: Record<Runtime, readonly string[]> = {
   node: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
   node24: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
   bun: ["bare", CONTROL, "drain"],
-  deno: ["bare", CONTROL, "drain"],
+  deno: ["bare", CONTROL, "drain", "completed-hook"],
 };
 
 /**
