@@ -26,7 +26,8 @@ export interface HttpRequestLike {
   readonly url?: string | undefined;
   readonly rawHeaders: readonly string[];
   readonly complete: boolean;
-  readonly socket: { readonly remoteAddress?: string | undefined };
+  /** `destroyed`: the connection is gone (a client that left, or the HTTP parser cutting bytes after the request). */
+  readonly socket: { readonly remoteAddress?: string | undefined; readonly destroyed?: boolean };
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
   on(event: "end" | "close" | "error", listener: () => void): unknown;
   once(event: "end" | "close" | "error", listener: () => void): unknown;
@@ -235,6 +236,13 @@ function bodyStream(req: HttpRequestLike): ReadableStream<Uint8Array> {
     if ((controller.desiredSize ?? 0) <= 0) req.pause();
   };
   const onEnd = (): void => {
+    // The body is whole, but the connection is already gone: no answer can reach the client, so nothing may be
+    // started on its behalf. (Bytes after a complete request that are no request make Node answer 400 and
+    // destroy the socket before this handler has read the body.)
+    if (req.socket.destroyed === true) {
+      onGone();
+      return;
+    }
     detach();
     controller.close();
   };

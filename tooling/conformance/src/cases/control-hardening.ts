@@ -50,6 +50,20 @@ export function controlHardeningCases(target: Target): void {
     expect(halfSent.received()).not.toMatch(/HTTP\/1\.1 202/);
   });
 
+  it("starts a shutdown for an authorized POST /shutdown followed by bytes that are no request only if its 202 reaches the client", async () => {
+    const path = socketPath();
+    const fixture = await start(target, { options: { control: { socket: path, token: TOKEN } } });
+    await controlAddress(fixture);
+    // A complete body-less request, then garbage: Node's parser answers the garbage with its own 400 and destroys
+    // the connection before the handler has read the (empty) body, so no 202 could reach the client any more.
+    const raw = await rawControl({ socketPath: path }, `POST /shutdown HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n${"x".repeat(5_000)}`);
+    await Promise.race([raw.closed, wait(PROMPT_MS)]);
+    const accepted = /HTTP\/1\.1 202/.test(raw.received());
+    if (!accepted) fixture.signal("SIGTERM");
+    expect((await fixture.exit).code).toBe(0);
+    expect(fixture.report().reason).toBe(accepted ? "control endpoint" : "SIGTERM");
+  });
+
   it("cuts connections that stall in their head or body within seconds, and refuses connections over the cap at once", async () => {
     const path = socketPath();
     const fixture = await start(target, { options: { control: { socket: path, token: TOKEN } } });
