@@ -36,6 +36,14 @@ function start(options: Parameters<typeof drain>[1] = {}): { server: Server; dra
   return { server, drained, release: () => pending.splice(0).forEach((answer) => answer()), handled: () => handled };
 }
 
+/** Listen, then one raw keep-alive connection that has had one `/` answered (idle once its response ended). */
+async function answeredOnce(server: Server): Promise<RawClient> {
+  const client = await rawClient(await listen(server));
+  client.send(get("/"));
+  await client.waitFor((text) => text.endsWith("ok"));
+  return client;
+}
+
 /** `start(options)`, then one `/slow` request in flight on a raw connection. */
 async function withSlowRequestInFlight(options: Parameters<typeof drain>[1] = {}): Promise<ReturnType<typeof start> & { client: RawClient }> {
   const started = start(options);
@@ -142,10 +150,7 @@ describe("HTTP/1.1 tracking", () => {
 
   it("closes an idle keep-alive socket at once when its grace has passed", async () => {
     const { server, drained } = start({ keepAliveGraceMs: 0 });
-    const port = await listen(server);
-    const client = await rawClient(port);
-    client.send(get("/"));
-    await client.waitFor((text) => text.endsWith("ok"));
+    const client = await answeredOnce(server);
     await expect.poll(() => drained.counts().idle).toBe(1);
 
     const report = await drained.shutdown();
@@ -155,10 +160,7 @@ describe("HTTP/1.1 tracking", () => {
 
   it("lets a request that arrives before the listener has closed reach the app only after it closed", async () => {
     const { server, drained } = start({ keepAliveGraceMs: 2_000 });
-    const port = await listen(server);
-    const client = await rawClient(port);
-    client.send(get("/"));
-    await client.waitFor((text) => text.endsWith("ok"));
+    const client = await answeredOnce(server);
     const order: string[] = [];
     server.prependListener("request", () => order.push("request"));
     drained.on("listener-closed", () => order.push("listener-closed"));
@@ -177,10 +179,7 @@ describe("HTTP/1.1 tracking", () => {
 
   it("answers a request that arrives on an idle socket inside its grace with Connection: close", async () => {
     const { server, drained } = start({ keepAliveGraceMs: 2_000 });
-    const port = await listen(server);
-    const client = await rawClient(port);
-    client.send(get("/"));
-    await client.waitFor((text) => text.endsWith("ok"));
+    const client = await answeredOnce(server);
     await expect.poll(() => drained.counts().idle).toBe(1);
 
     const stopped = drained.shutdown();
