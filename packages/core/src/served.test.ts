@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, servedRecord, stepInto, type Served } from "./index.ts";
 import type { Command, Id, Input, Mode, Options } from "./types.ts";
 import { NODE, type State } from "./testing/fixtures.test-helpers.ts";
+import { dt, pick, servingOptions, shutdownAction, withShutdown } from "./testing/serving-history.test-helpers.ts";
 
 /*
  * An adapter that counts HTTP/1 requests on its connection records while serving (what @drain/node does) against
@@ -19,8 +20,6 @@ type Action =
   | { readonly t: "sweep" | "tick" | "sse"; readonly dt: number }
   | { readonly t: "shutdown"; readonly mode: Mode; readonly dt: number };
 
-const dt = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2_000 }));
-const pick = fc.nat({ max: 1_000 });
 
 const serving: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("open" as const), dt }), weight: 4 },
@@ -30,17 +29,8 @@ const serving: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("closed" as const), pick, dt }), weight: 3 },
   { arbitrary: fc.record({ t: fc.constantFrom("sweep" as const, "tick" as const, "sse" as const), dt }), weight: 3 },
 );
-const shutdown = fc.record({ t: fc.constant("shutdown" as const), mode: fc.constantFrom<Mode>("graceful", "lameduck", "immediate"), dt });
-const history = fc
-  .tuple(fc.array(serving, { maxLength: 100 }), shutdown, fc.array(fc.oneof({ arbitrary: serving, weight: 12 }, { arbitrary: shutdown, weight: 1 }), { maxLength: 40 }))
-  .map(([before, stop, after]) => [...before, stop, ...after]);
-
-const options: fc.Arbitrary<Options> = fc.record({
-  notifyMs: fc.constantFrom(0, 0, 500),
-  timeoutMs: fc.integer({ min: 600, max: 10_000 }),
-  keepAliveGraceMs: fc.integer({ min: 0, max: 1_000 }),
-  capabilities: fc.constant(NODE),
-});
+const history = withShutdown<Action>(serving, shutdownAction, 100);
+const options = servingOptions(NODE);
 
 /** The adapter's record of one connection: what it counted, and the response ends it has not swept yet. */
 interface Record {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { counts, initial, nextDeadline, phase, stepInto, tallyClosed, tallyInFlight, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./index.ts";
 import type { Command, Id, Input, Mode, Options } from "./types.ts";
 import { NODE, REQUEST_LEVEL, type State } from "./testing/fixtures.test-helpers.ts";
+import { dt, pick, servingOptions, shutdownAction, withShutdown } from "./testing/serving-history.test-helpers.ts";
 
 /*
  * Counting request entities on the tallies while serving (what the engine's tracker does) against stepping every
@@ -17,9 +18,6 @@ type Action =
   | { readonly t: "tick"; readonly dt: number }
   | { readonly t: "shutdown"; readonly mode: Mode; readonly dt: number };
 
-const dt = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2_000 }));
-const pick = fc.nat({ max: 1_000 });
-const mode = fc.constantFrom<Mode>("graceful", "lameduck", "immediate");
 
 /** Mostly the request path (open, request, response end, closed), with the odd stray input, stream and tick. */
 const serving: fc.Arbitrary<Action> = fc.oneof(
@@ -31,19 +29,10 @@ const serving: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("stream-open" as const), kind: fc.constantFrom("sse" as const, "ws" as const), dt }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant("tick" as const), dt }), weight: 1 },
 );
-const shutdown = fc.record({ t: fc.constant("shutdown" as const), mode, dt });
 
 /** A serving history, a shutdown at a random point of it, and the life that goes on during the drain. */
-const history = fc
-  .tuple(fc.array(serving, { maxLength: 80 }), shutdown, fc.array(fc.oneof({ arbitrary: serving, weight: 12 }, { arbitrary: shutdown, weight: 1 }), { maxLength: 40 }))
-  .map(([before, stop, after]) => [...before, stop, ...after]);
-
-const options: fc.Arbitrary<Options> = fc.record({
-  notifyMs: fc.constantFrom(0, 0, 500),
-  timeoutMs: fc.integer({ min: 600, max: 10_000 }),
-  keepAliveGraceMs: fc.integer({ min: 0, max: 1_000 }),
-  capabilities: fc.constantFrom(REQUEST_LEVEL, { ...REQUEST_LEVEL, reportsListenerClosed: true }, NODE),
-});
+const history = withShutdown<Action>(serving, shutdownAction, 80);
+const options = servingOptions(REQUEST_LEVEL, { ...REQUEST_LEVEL, reportsListenerClosed: true }, NODE);
 
 /** One machine, fed either input by input or, where the tallies take it, without a step. */
 class Machine {
@@ -218,10 +207,7 @@ const life: fc.Arbitrary<Life> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant("http1" as const), dt }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant("tick" as const), dt }), weight: 1 },
 );
-const lifeShutdown: fc.Arbitrary<Life> = fc.record({ t: fc.constant("shutdown" as const), mode, dt });
-const lives = fc
-  .tuple(fc.array(life, { maxLength: 80 }), lifeShutdown, fc.array(fc.oneof({ arbitrary: life, weight: 12 }, { arbitrary: lifeShutdown, weight: 1 }), { maxLength: 40 }))
-  .map(([before, stop, after]) => [...before, stop, ...after]);
+const lives = withShutdown<Life>(life, shutdownAction, 80);
 
 /** Steps every input, or (`adapter`) counts requests in flight the way the Bun adapter does while serving. */
 class RequestAdapter {

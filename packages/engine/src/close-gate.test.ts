@@ -70,6 +70,41 @@ describe("close gate", () => {
     expect(gate.waiting).toBe(false);
   });
 
+  it("holds what arrives while a stop that finishes later runs, and lets it go once that stop is done", async () => {
+    const timers = manualTimers();
+    const gate = createCloseGate({ quietMs: 50, maxHoldMs: 1000, timers });
+    const order: string[] = [];
+    let stopped: () => void = () => undefined;
+    gate.close(() => new Promise<void>((resolve) => (stopped = resolve)));
+    void gate.hold("early").then((value) => order.push(value));
+    timers.advance(50);
+    timers.advance(0);
+    // The stop runs but has not finished: still waiting, and a late arrival is held too.
+    expect(gate.waiting).toBe(true);
+    void gate.hold("late").then((value) => order.push(value));
+    await flush();
+    expect(order).toEqual([]);
+    stopped();
+    await flush();
+    expect(order).toEqual(["early", "late"]);
+    expect(gate.waiting).toBe(false);
+  });
+
+  it("now() stops at once while the gate still waits for its quiet moment", async () => {
+    const gate = createCloseGate({ quietMs: 50, maxHoldMs: 1000, timers: manualTimers() });
+    const order: string[] = [];
+    gate.close(() => {
+      order.push("stop");
+      return true;
+    });
+    void gate.hold("a").then((value) => order.push(value));
+    gate.now();
+    await flush();
+    expect(order).toEqual(["stop", "a"]);
+    gate.now();
+    expect(order).toEqual(["stop", "a"]);
+  });
+
   it("starts the quiet period again at each arrival, but never holds longer than maxHoldMs", async () => {
     const timers = manualTimers();
     const gate = createCloseGate({ quietMs: 50, maxHoldMs: 200, timers });

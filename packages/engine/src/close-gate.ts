@@ -33,7 +33,10 @@ const REAL_TIMERS: GateTimers = {
  * protection asked for against clients writing their next request) the stop runs at once.
  */
 export interface CloseGate {
-  /** True while the gate waits for its quiet moment; adapters call `arrived` and `hold` only then. */
+  /**
+   * True while the gate waits for its quiet moment, and while a stop that finishes later (`close`) runs; adapters
+   * call `arrived` and `hold` only then.
+   */
   readonly waiting: boolean;
   /** A request arrived while waiting: the quiet period starts again. */
   arrived(): void;
@@ -41,11 +44,14 @@ export interface CloseGate {
   hold<T>(value: T): Promise<T>;
   /**
    * Wait for the quiet moment, then call `stop`. When `stop` returns false (not the moment after all) the held
-   * responses go and `close()` may be called again. A call while waiting does nothing.
+   * responses go and `close()` may be called again. A stop that finishes later (Node takes what is left in the
+   * accept queue first) returns a promise: what is held waits for it. A call while waiting does nothing.
    */
-  close(stop: () => boolean): void;
+  close(stop: () => boolean | Promise<unknown>): void;
   /** Let every held response go now, without stopping (the force deadline, dispose). */
   cancel(): void;
+  /** Stop now if the gate is still waiting for its quiet moment (the force deadline, dispose). */
+  now(): void;
 }
 
 /**
@@ -66,7 +72,9 @@ export function createCloseGate(
   const quietMs = Math.min(options.quietMs ?? QUIET_MS, grace);
   const maxHoldMs = Math.min(options.maxHoldMs ?? MAX_HOLD_MS, grace);
   const timers = options.timers ?? REAL_TIMERS;
-  let stop: (() => boolean) | undefined;
+  let stop: (() => boolean | Promise<unknown>) | undefined;
+  // A stop that finishes later is running: what arrives meanwhile is held too.
+  let stopping = false;
   let quiet: unknown;
   let longest: unknown;
   let held: (() => void)[] = [];
@@ -88,36 +96,48 @@ export function createCloseGate(
     stop = undefined;
     timers.clear(quiet);
     timers.clear(longest);
-    if (run) pending();
-    // After the stop: these clients come back to a closed listener.
-    const release = held;
+    const result = run ? pending() : undefined;
+    if (result instanceof Promise) {
+      stopping = true;
+      void result.then(release, release);
+    } else release();
+  };
+
+  // After the stop: these clients come back to a closed listener.
+  const release = (): void => {
+    stopping = false;
+    const waiting = held;
     held = [];
-    for (const resolve of release) resolve();
+    for (const resolve of waiting) resolve();
   };
 
   return {
     get waiting() {
-      return stop !== undefined;
+      return stop !== undefined || stopping;
     },
     arrived(): void {
       if (stop !== undefined) startQuiet();
     },
     hold<T>(value: T): Promise<T> {
-      if (stop === undefined) return Promise.resolve(value);
+      if (stop === undefined && !stopping) return Promise.resolve(value);
       return new Promise<T>((resolve) => held.push(() => resolve(value)));
     },
-    close(run: () => boolean): void {
-      if (stop !== undefined) return;
+    close(run: () => boolean | Promise<unknown>): void {
+      if (stop !== undefined || stopping) return;
+      stop = run;
       if (quietMs <= 0 || maxHoldMs <= 0) {
-        run();
+        settle(true);
         return;
       }
-      stop = run;
       startQuiet();
       longest = timers.set(() => settle(true), maxHoldMs);
     },
     cancel(): void {
-      settle(false);
+      if (stop !== undefined) settle(false);
+      else release();
+    },
+    now(): void {
+      settle(true);
     },
   };
 }

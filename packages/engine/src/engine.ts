@@ -52,7 +52,7 @@ export function createEngine(options: DrainOptions, binding: RuntimeBinding, clo
   const toDeadline = (): number | undefined => msToForce(state, clock.now());
   const toBudgetEnd = (): number | undefined => msToBudgetEnd(state, clock.now());
 
-  const settle = binding.settle === undefined ? undefined : () => binding.settle?.();
+  const settle = binding.settle?.bind(binding);
   /** What is open now: what an adapter counted itself while serving joins the core's picture first (`RuntimeBinding.settle`). */
   const countsNow = (): Counts => {
     if (settle !== undefined && phase(state) === "serving") settle();

@@ -32,10 +32,12 @@ function wrapEmit(context: AdapterContext, server: Server): void {
   const wrapped = function (this: Server, event: string | symbol): boolean {
     const args = arguments;
     if (typeof event === "string" && !context.disposed && observe(context, event, args)) {
-      // The listener is about to close: the app gets this request once it has (listener-gate.ts). A client that
-      // left meanwhile sent a request nobody waits for; the app never sees it, as with one cut before it was read.
+      // The listener is about to close: the app gets this request once it has (see `stopAcceptingWhenQuiet`). A
+      // client that left meanwhile sent a request nobody waits for; the app never sees it, as with one cut before
+      // it was read.
       const socket = (args[1] as IncomingMessage).socket;
-      context.gate.defer(() => {
+      context.gate.arrived();
+      void context.gate.hold(undefined).then(() => {
         if (!socket.destroyed) Reflect.apply(original, this, args);
       });
       return true;

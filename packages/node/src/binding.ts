@@ -31,14 +31,7 @@ export const NODE_CAPABILITIES: Capabilities = Object.freeze({
  * ```
  */
 export function createNodeBinding(server: DrainableServer, context: AdapterContext, detach: () => void): RuntimeBinding {
-  context.run = createCommandRunner(context, () =>
-    context.gate.close((released) =>
-      stopAccepting(server, () => {
-        context.tracker()?.listenerClosed();
-        released();
-      }),
-    ),
-  );
+  context.run = createCommandRunner(context, () => stopAcceptingWhenQuiet(server, context));
   return {
     runtime: "node",
     pid: process.pid,
@@ -76,6 +69,29 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
       detach();
     },
   };
+}
+
+/**
+ * Close the listener at a moment no client is connecting, as on Bun and Deno (the engine's `CloseGate`). During a
+ * drain every HTTP/1 response says `Connection: close`, so busy clients reconnect after each response, and closing
+ * the listener resets the connections the kernel accepted that Node has not taken yet (16 undici keep-alive loops
+ * against the conformance fixture: a request written and then reset in about one run in 25 on a loaded machine).
+ * Node cannot hold a response the way the gate does on Bun and Deno (`res.end()` fully uncorks its socket), so from
+ * `stop-accepting` until the listener has closed an HTTP/1 request waits before it reaches the app (`attach.ts`):
+ * a client waiting for its answer opens no new connection. Requests, accepted connections and closed ones restart
+ * the gate's quiet period; once it passes, the listener closes (after the accept queue is taken), and the waiting
+ * requests go on, answered with `Connection: close`; their clients' next connection is refused, safe to retry.
+ */
+function stopAcceptingWhenQuiet(server: DrainableServer, context: AdapterContext): void {
+  context.gate.close(
+    () =>
+      new Promise<void>((closed) =>
+        stopAccepting(server, () => {
+          context.tracker()?.listenerClosed();
+          closed();
+        }),
+      ),
+  );
 }
 
 /** Enough loop turns for a full default accept backlog (511), with room to spare. */

@@ -1,9 +1,8 @@
 import type { Socket } from "node:net";
-import type { ConnectionCommand, Tracker } from "@drain/engine";
+import { createCloseGate, type CloseGate, type ConnectionCommand, type Tracker } from "@drain/engine";
 import { ConnectionTable, type Connection } from "./connections.ts";
 import { Listeners } from "./listeners.ts";
 import { listenForEnd } from "./http1.ts";
-import { ListenerGate } from "./listener-gate.ts";
 import { ServingCounter } from "./serving.ts";
 
 /**
@@ -20,14 +19,17 @@ export class AdapterContext {
     () => this.tracker(),
     (connection, response) => listenForEnd(this, connection, response),
   );
-  /** Holds responses from `stop-accepting` until the listener closes at a quiet moment (listener-gate.ts). */
-  readonly gate: ListenerGate;
+  /**
+   * From `stop-accepting` until the listener has closed at a quiet moment, HTTP/1 requests wait before they reach
+   * the app (see `stopAcceptingWhenQuiet` in binding.ts).
+   */
+  readonly gate: CloseGate;
   /** Runs one connection command; set by the command runner. */
   run: (command: ConnectionCommand) => void = () => undefined;
 
   /** `keepAliveGraceMs` as the user gave it: it caps how long the gate waits for a quiet moment. */
   constructor(keepAliveGraceMs?: unknown) {
-    this.gate = new ListenerGate(keepAliveGraceMs);
+    this.gate = createCloseGate({ keepAliveGraceMs });
   }
 
   /** The tracker, or undefined after `dispose()`; every handler bails out on undefined. */
@@ -63,7 +65,7 @@ export class AdapterContext {
   /** The connection is gone for good: tell the engine once. */
   gone(connection: Connection): void {
     if (connection.gone) return;
-    // Its client may reconnect at once: the listener waits for that (listener-gate.ts).
+    // Its client may reconnect at once: the listener waits for that (see `stopAcceptingWhenQuiet`).
     this.gate.arrived();
     this.table.remove(connection);
     this.tracker()?.closed(connection.id);

@@ -126,7 +126,7 @@ describe("HTTP/1.1 tracking", () => {
     const stopped = drained.shutdown();
     client.send(get("/slow"));
     await expect.poll(() => drained.counts().requests).toBe(2);
-    // It reaches the handler once the listener has closed (listener-gate.ts).
+    // It reaches the handler once the listener has closed (`stopAcceptingWhenQuiet` in binding.ts).
     await expect.poll(handled).toBe(2);
     release();
     expectBothAnsweredOnlyLastCloses(await client.ended);

@@ -31,7 +31,7 @@ export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): 
  * user listener runs. While serving it is only counted on its connection (serving.ts). Once the shutdown has
  * started, the response is registered before the engine hears of the request, so a `mark-closing` that the engine
  * answers synchronously already reaches it. Returns true when the request must wait before it reaches the app:
- * the listener is about to close (listener-gate.ts).
+ * the listener is about to close (see `stopAcceptingWhenQuiet` in binding.ts).
  */
 export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): boolean {
   const track = context.tracker();
@@ -49,7 +49,7 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   if (connection.closing) markNewest(connection);
   track.request(connection.id);
   listenForEnd(context, connection, response);
-  return context.gate.holding;
+  return context.gate.waiting;
 }
 
 /**
