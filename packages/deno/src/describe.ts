@@ -6,9 +6,9 @@ import type { DenoState } from "./shutdown-state.ts";
 
 /**
  * What Deno tells about a forced request, at force time only: the in-flight requests the adapter keeps anyway are
- * matched to `id` (a request whose handler returned a promise is bound to its id; one whose handler returned a
- * Response at once is not, and is found only by the request an SSE stream or WebSocket was opened with), and their handler's `info.remoteAddr` gives the peer. Bytes sent
- * are not known: Deno counts none per response, and counting them would mean wrapping every body.
+ * matched to `id` (every request the adapter follows past its handler's return is bound to its id), and their
+ * handler's `info.remoteAddr` gives the peer. Bytes sent are not known: Deno counts none per response, and counting
+ * them would mean wrapping every body.
  *
  * @example
  * ```ts

@@ -5,6 +5,7 @@ import { denoBinding } from "./binding.ts";
 import type { AnyServeHandler, DenoApi, HttpServer, ServeHandler, ServeHandlerInfo, ServeInitLike } from "./deno-api.ts";
 import { denoEnv, denoOrThrow } from "./runtime.ts";
 import { denoState, requestEnded, requestStarted, startShutdown } from "./shutdown-state.ts";
+import { sentOnReturnTest } from "./sent-on-return.ts";
 import { trackHandler } from "./track-handler.ts";
 import { holdWebSocket } from "./websocket-hold.ts";
 
@@ -28,13 +29,19 @@ export interface DenoDrain extends Engine {
 
 /**
  * Build a {@link DenoDrain} on the given `Deno` namespace (the global one in `drain()`, a stand-in in tests).
+ * `sentOnReturn` tells the responses Deno sends as the handler returns them (see `sentOnReturnTest`; tests that
+ * run outside Deno hand in their own).
  *
  * @example
  * ```ts
  * const d = createDenoDrain({ timeoutMs: 10_000 }, Deno);
  * ```
  */
-export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain {
+export function createDenoDrain(
+  options: DrainOptions,
+  deno: DenoApi,
+  sentOnReturn: ((response: Response) => boolean) | undefined = sentOnReturnTest(),
+): DenoDrain {
   assertOptionsObject(options);
   const state = denoState(createCloseGate({ keepAliveGraceMs: options.keepAliveGraceMs }));
   const engine = createEngine({ ...options, env: options.env ?? denoEnv(deno, ENV_KEYS) }, denoBinding(deno, state));
@@ -47,6 +54,7 @@ export function createDenoDrain(options: DrainOptions, deno: DenoApi): DenoDrain
     gate: state.gate,
     running: state.running,
     held: state.held,
+    sentOnReturn,
   };
   let wrapped = false;
 

@@ -29,13 +29,21 @@ export interface DenoState {
   /**
    * The request whose handler is running, and its id: the binding's `connectionOf` answers for it without a
    * WeakMap entry per request. An async handler's request is bound (`track.bind`) when it returns its promise.
+   * `handed`: the core was handed it while its handler ran (see {@link handInFlight}).
    */
-  readonly running: { request: Request | undefined; id: Id };
+  readonly running: RunningRequest;
   /**
    * Requests begun while serving that the core has not been handed: while serving a request costs the core nothing,
    * and the binding's `settle` hands it those still in flight (see {@link handInFlight}).
    */
   readonly held: Set<Id>;
+}
+
+/** The request whose handler is running (see `DenoState.running`). */
+export interface RunningRequest {
+  request: Request | undefined;
+  id: Id;
+  handed: boolean;
 }
 
 /** A fresh adapter state. */
@@ -51,7 +59,7 @@ export function denoState(gate: CloseGate = createCloseGate()): DenoState {
     gate,
     disposed: false,
     listenerClosed: () => {},
-    running: { request: undefined, id: 0 },
+    running: { request: undefined, id: 0, handed: false },
     held: new Set(),
   };
 }
@@ -73,7 +81,15 @@ export function cutByShutdown(request: Request): boolean {
  * hand the core the requests still in flight that it has not been handed, so it acts on the whole picture.
  */
 export function handInFlight(state: DenoState, track: Tracker | undefined): void {
-  if (track === undefined || !track.serving || state.held.size === 0) return;
+  if (track === undefined || !track.serving) return;
+  // The request whose handler is running now (it starts the shutdown, opens a stream, asks for counts) is in
+  // flight too, though it is held only if it outlives its handler's return; the handler follows it from here.
+  const running = state.running;
+  if (running.request !== undefined && !running.handed && !state.held.has(running.id)) {
+    running.handed = true;
+    track.inFlight(running.id);
+  }
+  if (state.held.size === 0) return;
   // A request the core no longer takes (its loop stopped) is dropped: its end is fed and ignored.
   for (const id of state.held) track.inFlight(id);
   state.held.clear();

@@ -2,6 +2,7 @@ import type { Id } from "@drain/core";
 import { asksToClose, type CloseGate, type Tracker } from "@drain/engine";
 import { withConnectionClose } from "./connection-close.ts";
 import type { ServeHandler, ServeHandlerInfo } from "./deno-api.ts";
+import type { RunningRequest } from "./shutdown-state.ts";
 
 /** What a tracked handler needs from the adapter. */
 export interface HandlerTracking {
@@ -16,16 +17,26 @@ export interface HandlerTracking {
   /** While it waits for the moment to call `shutdown()`, responses are held (see `CloseGate`). */
   readonly gate: CloseGate;
   /** The request whose handler is running, for the binding's `connectionOf` (see `DenoState.running`). */
-  readonly running: { request: Request | undefined; id: Id };
+  readonly running: RunningRequest;
   /** Requests begun while serving that the core has not been handed yet (the binding's `settle` hands them). */
   readonly held: Set<Id>;
+  /**
+   * Whether Deno takes a response's whole body as the handler returns it (see `sentOnReturnTest`); `undefined`
+   * when that cannot be told, and then every request waits for `info.completed`.
+   */
+  readonly sentOnReturn: ((response: Response) => boolean) | undefined;
 }
 
 /**
- * Wrap a `Deno.serve` handler so that every request is one tracked `request` entity, from the
- * moment the handler is called until Deno has sent the whole response. While serving, the core hears nothing per
- * request: its id waits in `held`, and the binding's `settle` hands the core those still in flight before any
- * input is stepped (the shutdown included); the end of a request it was never handed is not fed.
+ * Wrap a `Deno.serve` handler so that every request is one tracked `request` entity, from the moment the handler
+ * is called until Deno has sent the whole response.
+ *
+ * While serving, the core hears nothing per request, and most requests cost drain almost nothing: a handler that
+ * returns a response Deno sends at once (see `sentOnReturnTest`) leaves nothing in flight, so drain does not read
+ * its `info.completed` (made only when read, and about 4 % of a hello-world request by itself). A request whose
+ * handler is still running (it returned a promise) or whose response is still being sent (a stream) waits in
+ * `held`; the binding's `settle` hands the core those before any input is stepped (the shutdown included), and
+ * their end is fed only if the core was handed them. From the signal on every request is fed as it comes.
  *
  * @example
  * ```ts
@@ -33,7 +44,7 @@ export interface HandlerTracking {
  * ```
  */
 export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): ServeHandler {
-  const { track, closing, gate, running, held } = tracking;
+  const { track, closing, gate, running, held, sentOnReturn } = tracking;
   // The ids whose response drain gave `Connection: close`; only filled during the drain, so `end` reads it
   // instead of a variable every request's closures would share (one closure per request, not three).
   const sentClose = new Set<Id>();
@@ -41,16 +52,25 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     const marked = closing.size !== 0 && closing.has(id) ? mark(request, id, response, sentClose) : response;
     return gate.waiting ? gate.hold(marked) : marked;
   };
-  return (request, info) => {
-    if (tracking.disposed()) return handler(request, info);
-    const id = track.allocate();
+
+  /** From here on the request counts until Deno has sent its response (or could not). */
+  const follow = (request: Request, info: ServeHandlerInfo, id: Id): void => {
     if (track.serving) held.add(id);
     else {
       track.opened(id, "request");
       track.request(id);
     }
+    followHanded(request, info, id);
+  };
+  /** The same for a request the core already has. */
+  const followHanded = (request: Request, info: ServeHandlerInfo, id: Id): void => {
     tracking.started(request, info);
+    // So a request forced at the deadline is described (describe.ts finds it by its id).
+    track.bind(request, id);
     if (gate.waiting) gate.arrived();
+    awaitCompletion(request, info, id);
+  };
+  const awaitCompletion = (request: Request, info: ServeHandlerInfo, id: Id): void => {
     const end = (): void => {
       // Both sets fill only during the drain: while serving, two size reads instead of two lookups.
       if (closing.size !== 0) closing.delete(id);
@@ -65,20 +85,70 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     // Measured on Deno 2.9.6: `completed` settles once the body is sent, for thrown handlers (500),
     // streams the server ends, streams a client drops, and 101 upgrades; never while a handler hangs.
     info.completed.then(end, end);
-    // While the handler runs, `connectionOf` knows its request; an async one is bound before it continues.
+  };
+  /**
+   * Call the handler with its request as the running one, for `connectionOf`; returns whether the core was
+   * handed the request meanwhile (see `handInFlight`).
+   */
+  let handed = false;
+  const run = (request: Request, info: ServeHandlerInfo, id: Id): Response | Promise<Response> => {
     const outer = running.request;
     const outerId = running.id;
+    const outerHanded = running.handed;
     running.request = request;
     running.id = id;
-    let result: Response | Promise<Response>;
+    running.handed = false;
     try {
-      result = handler(request, info);
+      return handler(request, info);
     } finally {
+      handed = running.handed;
       running.request = outer;
       running.id = outerId;
+      running.handed = outerHanded;
     }
-    if (!isPromiseLike(result)) return respond(request, id, result);
+  };
+
+  /** Serving: a request is followed only once it is known to outlive its handler's return. */
+  const serve = (request: Request, info: ServeHandlerInfo, sentAtOnce: (response: Response) => boolean): Response | Promise<Response> => {
+    const id = track.allocate();
+    const result = run(request, info, id);
+    // Handed to the core while its handler ran (it started the shutdown, say): followed whatever it returned.
+    const known = handed;
+    if (!isPromiseLike(result)) {
+      if (known) followHanded(request, info, id);
+      // Sent as it returns: nothing in flight.
+      else if (result instanceof Response && sentAtOnce(result)) return result;
+      else follow(request, info, id);
+      return respond(request, id, result);
+    }
+    // Its handler still runs: held, so a shutdown now sees it; its completion is read only if it outlives the return.
+    if (!known) held.add(id);
+    tracking.started(request, info);
     track.bind(request, id);
+    const returned = (response: Response): Response | Promise<Response> => {
+      if (track.serving && held.has(id) && response instanceof Response && sentAtOnce(response)) {
+        held.delete(id);
+        tracking.ended(request);
+        return response;
+      }
+      awaitCompletion(request, info, id);
+      return respond(request, id, response);
+    };
+    const failed = (error: unknown): never => {
+      // Deno answers 500, and `completed` settles once that is sent.
+      awaitCompletion(request, info, id);
+      throw error;
+    };
+    return Promise.resolve(result).then(returned, failed);
+  };
+
+  return (request, info) => {
+    if (tracking.disposed()) return handler(request, info);
+    if (sentOnReturn !== undefined && track.serving) return serve(request, info, sentOnReturn);
+    const id = track.allocate();
+    follow(request, info, id);
+    const result = run(request, info, id);
+    if (!isPromiseLike(result)) return respond(request, id, result);
     return Promise.resolve(result).then((response) => respond(request, id, response));
   };
 }

@@ -54,7 +54,7 @@ const VARIANTS: Record<Runtime, readonly string[]> = {
   node: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
   node24: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
   bun: ["bare", CONTROL, "drain"],
-  deno: ["bare", CONTROL, "drain", "completed-hook"],
+  deno: ["bare", CONTROL, "drain", "completed-hook", "zero-params"],
 };
 
 /**

@@ -94,14 +94,39 @@ export interface FakeInfo {
   complete(): void;
   /** Deno could not send the response (client gone). */
   interrupt(): void;
+  /** How often `info.completed` was read. */
+  completedReads(): number;
 }
 
+/**
+ * A handler's `info`. Like Deno's, `completed` is made on its first read and settles only if it was read before
+ * the response was sent: read afterwards, it never settles ("the completion signal fires only if someone cares").
+ */
 export function fakeInfo(): FakeInfo {
-  let complete: () => void = () => {};
-  let interrupt: () => void = () => {};
-  const completed = new Promise<void>((resolve, reject) => {
-    complete = () => resolve();
-    interrupt = () => reject(new Error("Interrupted"));
-  });
-  return { info: { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 }, completed }, complete, interrupt };
+  let outcome: "open" | "sent" | "failed" = "open";
+  let reads = 0;
+  let completed: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
+  const info: ServeHandlerInfo = {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
+    get completed(): Promise<void> {
+      reads += 1;
+      if (completed === undefined) {
+        let resolve: () => void = () => {};
+        let reject: (error: Error) => void = () => {};
+        const promise = new Promise<void>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        completed = { promise, resolve, reject };
+      }
+      return completed.promise;
+    },
+  };
+  const settle = (to: "sent" | "failed"): void => {
+    if (outcome !== "open") return;
+    outcome = to;
+    if (to === "sent") completed?.resolve();
+    else completed?.reject(new Error("Interrupted"));
+  };
+  return { info, complete: () => settle("sent"), interrupt: () => settle("failed"), completedReads: () => reads };
 }

@@ -45,6 +45,28 @@ export function whyNotExitCases(target: Target): void {
     expect(fixture.stderr()).toMatch(/drain: forced 1: (http1|http2|request)/);
   });
 
+  // A handler that returned its response long before the signal while the body still streams: drain must have
+  // followed it (on Deno the adapter reads `info.completed` only for such responses while serving).
+  it("forces and names at the deadline a streamed download whose handler returned before the signal", async () => {
+    const timeoutMs = 800;
+    const fixture = await start(target, { options: { timeoutMs } });
+    const download = await inFlight(fixture, "/download?chunks=40&ms=20000");
+    await barrier(fixture);
+    fixture.signal("SIGTERM");
+    const exit = await fixture.exit;
+    expect(exit.code).toBe(FORCED);
+    void download.ended;
+    const report = fixture.report();
+    expect(report.clean).toBe(false);
+    expect(report.forcedItems).toHaveLength(1);
+    const item = report.forcedItems[0] as ForcedItem;
+    expect(["http1", "http2", "request"]).toContain(item.kind);
+    expect(item.ageMs).toBeGreaterThanOrEqual(timeoutMs);
+    if (target.gaps.forcedRequestUndescribed === undefined && target.gaps.forcedSessionWithoutRequest === undefined) {
+      expect(item).toMatchObject({ method: "GET", path: "/download?chunks=40&ms=20000" });
+    }
+  });
+
   if (target.http1) {
     it("names an SSE stream forced by an immediate stop: its path, the bytes it wrote, its peer", async () => {
       const fixture = await start(target, { options: { mode: "immediate" } });
