@@ -17,6 +17,21 @@ function fakeServer() {
   };
 }
 
+/** A server that counts its requests in flight (`pendingRequests`) and its `requestIP` calls. */
+function countingServer(pending: { count: number }) {
+  const calls = { requestIP: 0 };
+  const server = {
+    get pendingRequests() {
+      return pending.count;
+    },
+    requestIP: () => {
+      calls.requestIP++;
+      return pending.count === 0 ? null : { address: "127.0.0.1", family: "IPv4", port: 1 };
+    },
+  };
+  return { server: server as unknown as BunServerLike, calls };
+}
+
 describe("createCompletionWatcher", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
@@ -106,6 +121,45 @@ describe("createCompletionWatcher", () => {
     vi.runAllTimers();
     expect(done).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
+  });
+  it("takes a whole batch as written when its server has no request in flight, without a requestIP call per response", () => {
+    const pending = { count: 0 };
+    const bun = countingServer(pending);
+    const done = vi.fn();
+    const watcher = createCompletionWatcher();
+    for (let id = 1; id <= 3; id++) watcher.watch(bun.server, new Request("http://localhost/"), done, id, false);
+    vi.runOnlyPendingTimers();
+    expect(done.mock.calls).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+    ]);
+    expect(bun.calls.requestIP).toBe(0);
+  });
+
+  it("asks about each response when its server still has a request in flight, or when the batch spans two servers", () => {
+    const pending = { count: 1 };
+    const busy = countingServer(pending);
+    const done = vi.fn();
+    const watcher = createCompletionWatcher();
+    watcher.watch(busy.server, new Request("http://localhost/"), done, 1, false);
+    watcher.watch(busy.server, new Request("http://localhost/"), done, 2, false);
+    vi.runOnlyPendingTimers();
+    expect(busy.calls.requestIP).toBe(2);
+    expect(done).not.toHaveBeenCalled();
+    watcher.dispose();
+
+    const idle = countingServer({ count: 0 });
+    const other = fakeServer();
+    const held = other.request();
+    const second = createCompletionWatcher();
+    second.watch(idle.server, new Request("http://localhost/"), done, 3, false);
+    second.watch(other.server, held, done, 4, false);
+    vi.runOnlyPendingTimers();
+    // The idle server's response is done; the other server's is still attached, so it is not taken as written.
+    expect(done.mock.calls).toEqual([[3, false]]);
+    expect(idle.calls.requestIP).toBe(1);
+    second.dispose();
   });
 });
 

@@ -45,6 +45,9 @@ interface Watched {
  * which loses Bun's implicit content type (and the sendfile path for files). What Bun does expose:
  * `server.requestIP(request)` turns `null` as soon as the request is detached from its socket, i.e. the response
  * was written in full, the client went away, or the server was force-stopped (measured on Bun 1.4.5).
+ * `server.pendingRequests` counts the requests whose response is not written yet (measured on Bun 1.4.5: 1 while a
+ * 64 MiB body waits for a client that does not read, 0 once it is read), so when it is 0 a whole batch is done at
+ * once, without a `requestIP` call per response.
  * A small response is done by the next `setImmediate` (10,014 of 10,015 in a measurement; never by a microtask),
  * which is where the end is looked for once serving has ended (while serving, every {@link SERVING_SWEEP_MS});
  * streams and large bodies are checked every {@link POLL_MS}. `setImmediate` rather than `setTimeout(0)`: it sees
@@ -61,6 +64,9 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
   let sweepTimer: ReturnType<typeof setTimeout> | undefined;
   let slowTimer: ReturnType<typeof setInterval> | undefined;
   let disposed = false;
+  // The one server every fresh response belongs to (`undefined` when there are none or more than one): when it has
+  // no request in flight at all, every fresh response is written, and none needs its own `requestIP` call.
+  let freshServer: BunServerLike | undefined;
 
   /** Calls `done` for finished entries and returns the others. */
   const sweep = (entries: readonly Watched[]): Watched[] => {
@@ -86,11 +92,13 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
     sweepTimer = undefined;
     const batch = fresh;
     fresh = spare;
+    const allSent = freshServer !== undefined && freshServer.pendingRequests === 0;
+    freshServer = undefined;
     checking = true;
     let left = 0;
     try {
       for (let i = 0; i < batch.length; i += STRIDE) {
-        if (isDetached(batch[i] as BunServerLike, batch[i + 1] as Request)) (batch[i + 2] as Done)(batch[i + 3] as number, batch[i + 4] as boolean | undefined);
+        if (allSent || isDetached(batch[i] as BunServerLike, batch[i + 1] as Request)) (batch[i + 2] as Done)(batch[i + 3] as number, batch[i + 4] as boolean | undefined);
         else {
           slow.push(entryAt(batch, i));
           left++;
@@ -112,6 +120,8 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
   return {
     watch(server, request, done, id, closing): void {
       if (disposed) return;
+      if (fresh.length === 0) freshServer = server;
+      else if (server !== freshServer) freshServer = undefined;
       fresh.push(server, request, done, id, closing);
       if (freshTimer !== undefined || sweepTimer !== undefined) return;
       if (!serving()) {

@@ -141,7 +141,9 @@ export function createRequestTracking(track: Tracker, watcher: CompletionWatcher
           runningId = outerId;
           if (outer !== undefined) outerIds.pop();
         }
-        if (!isPromiseLike(result)) {
+        // A Response first: it is what almost every handler returns, and asking it for `then` means a lookup
+        // along its whole prototype chain.
+        if (result instanceof Response || !isPromiseLike(result)) {
           // Stay synchronous when the app is: Bun serves a synchronously returned Response on a faster path.
           settle(server, request, id, result);
           // While the listener waits to close, a client waiting for its response opens no new connection.

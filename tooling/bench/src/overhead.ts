@@ -53,7 +53,7 @@ const CONTROL = "bare-again";
 const VARIANTS: Record<Runtime, readonly string[]> = {
   node: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
   node24: ["bare", CONTROL, "drain", "http-terminator", "stoppable"],
-  bun: ["bare", CONTROL, "drain"],
+  bun: ["bare", CONTROL, "drain", "zero-params"],
   deno: ["bare", CONTROL, "drain", "completed-hook", "zero-params"],
 };
 
