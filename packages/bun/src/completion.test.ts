@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BunServerLike } from "./bun-types.ts";
-import { createCompletionWatcher, POLL_MS, SERVING_SWEEP_MS } from "./completion.ts";
+import { createCompletionWatcher, LANE_LIMIT, POLL_MS, SERVING_SWEEP_MS } from "./completion.ts";
 
 /** A server whose requests stay attached until `detach(request)`, as Bun's `requestIP` reports them. */
 function fakeServer() {
@@ -66,30 +66,66 @@ describe("createCompletionWatcher", () => {
     expect(vi.getTimerCount()).toBe(0); // the poll stops once nothing is left to watch
   });
 
-  it("while serving looks once per SERVING_SWEEP_MS, not every turn, and goes back to the next turn when hurried", () => {
+  it("while serving sets no timer for the common responses: a full lane is looked at as the next one is watched", () => {
+    const bun = fakeServer();
+    const done = vi.fn();
+    const watcher = createCompletionWatcher(() => true);
+    const requests = Array.from({ length: LANE_LIMIT - 1 }, () => bun.request());
+    for (const [index, request] of requests.entries()) watcher.watch(bun.server, request, done, index + 1, false);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(done).not.toHaveBeenCalled();
+    // All but the last two are written; the next response fills the lane.
+    for (const request of requests.slice(0, -2)) bun.detach(request);
+    watcher.watch(bun.server, bun.request(), done, LANE_LIMIT, false);
+    expect(done).toHaveBeenCalledTimes(LANE_LIMIT - 3);
+    // The two still being written are polled from now on; the newest (not written yet) stays in the lane.
+    expect(vi.getTimerCount()).toBe(1);
+    const ids: number[] = [];
+    watcher.forEachId((id) => ids.push(id));
+    expect(ids.sort((x, y) => x - y)).toEqual([LANE_LIMIT - 2, LANE_LIMIT - 1, LANE_LIMIT]);
+    watcher.dispose();
+  });
+
+  it("while serving looks at a full lane without a requestIP call when the server has only the newest request in flight", () => {
+    const pending = { count: 1 };
+    const bun = countingServer(pending);
+    const done = vi.fn();
+    const watcher = createCompletionWatcher(() => true);
+    for (let id = 1; id <= LANE_LIMIT; id++) watcher.watch(bun.server, new Request("http://localhost/"), done, id, false);
+    expect(done).toHaveBeenCalledTimes(LANE_LIMIT - 1);
+    expect(bun.calls.requestIP).toBe(0);
+    watcher.dispose();
+  });
+
+  it("while serving looks once per SERVING_SWEEP_MS at other responses, and at everything the next turn once hurried", () => {
     const bun = fakeServer();
     const done = vi.fn();
     let serving = true;
     const watcher = createCompletionWatcher(() => serving);
     const first = bun.request();
     const second = bun.request();
-    watcher.watch(bun.server, first, done, 1, false);
-    watcher.watch(bun.server, second, done, 2, false);
+    const common = bun.request();
+    watcher.watch(bun.server, first, done, 1, true);
+    watcher.watch(bun.server, second, done, 2, undefined);
+    watcher.watch(bun.server, common, done, 3, false);
     bun.detach(first);
-    expect(vi.getTimerCount()).toBe(1); // one sweep for both
+    bun.detach(common);
+    expect(vi.getTimerCount()).toBe(1); // one sweep for all
     vi.advanceTimersByTime(SERVING_SWEEP_MS - 1);
     expect(done).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
-    expect(done).toHaveBeenCalledExactlyOnceWith(1, false);
+    expect(done.mock.calls).toEqual([
+      [3, false],
+      [1, true],
+    ]);
     // The signal: what is watched now is looked at the next turn.
-    const third = bun.request();
-    watcher.watch(bun.server, third, done, 3, false);
-    bun.detach(third);
+    const fourth = bun.request();
+    watcher.watch(bun.server, fourth, done, 4, false);
+    bun.detach(fourth);
     serving = false;
     watcher.hurry();
     vi.advanceTimersToNextTimer();
-    expect(done).toHaveBeenLastCalledWith(3, false);
-    expect(done).toHaveBeenCalledTimes(2);
+    expect(done).toHaveBeenLastCalledWith(4, false);
   });
 
   it("checkNow looks at once, before the sweep: what Bun has written ends, the rest is polled", () => {
@@ -137,7 +173,7 @@ describe("createCompletionWatcher", () => {
     expect(bun.calls.requestIP).toBe(0);
   });
 
-  it("asks about each response when its server still has a request in flight, or when the batch spans two servers", () => {
+  it("asks about each response when its server still has a request in flight; with two servers, each answers for its own", () => {
     const pending = { count: 1 };
     const busy = countingServer(pending);
     const done = vi.fn();
@@ -156,10 +192,31 @@ describe("createCompletionWatcher", () => {
     second.watch(idle.server, new Request("http://localhost/"), done, 3, false);
     second.watch(other.server, held, done, 4, false);
     vi.runOnlyPendingTimers();
-    // The idle server's response is done; the other server's is still attached, so it is not taken as written.
+    // The idle server's response is done without asking; the other server's is still attached, so it is not taken
+    // as written.
     expect(done.mock.calls).toEqual([[3, false]]);
-    expect(idle.calls.requestIP).toBe(1);
+    expect(idle.calls.requestIP).toBe(0);
     second.dispose();
+  });
+  it("hands each response's end on with what it was watched with, closing or not, beside the common ones", () => {
+    const bun = fakeServer();
+    const done = vi.fn();
+    const watcher = createCompletionWatcher();
+    const requests = [bun.request(), bun.request(), bun.request()];
+    watcher.watch(bun.server, requests[0] as Request, done, 1, false);
+    watcher.watch(bun.server, requests[1] as Request, done, 2, true);
+    watcher.watch(bun.server, requests[2] as Request, done, 3, undefined);
+    const ids: number[] = [];
+    watcher.forEachId((id) => ids.push(id));
+    expect(ids.sort()).toEqual([1, 2, 3]);
+    expect(watcher.find(2)?.request).toBe(requests[1]);
+    for (const request of requests) bun.detach(request);
+    vi.runOnlyPendingTimers();
+    expect(done.mock.calls).toEqual([
+      [1, false],
+      [2, true],
+      [3, undefined],
+    ]);
   });
 });
 
