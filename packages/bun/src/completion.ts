@@ -96,25 +96,27 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
   };
 
   const pollSlow = (): void => {
-    if (slowTimer !== undefined || slow.length === 0) return;
+    if (disposed || slowTimer !== undefined || slow.length === 0) return;
     slowTimer = setInterval(checkSlow, POLL_MS);
     // The open response keeps the server (and so the process) alive already; this timer must not.
     (slowTimer as { unref?: () => void }).unref?.();
   };
 
   /**
-   * The lane's entries but the newest `keep` are looked at: when the server has no more requests in flight than
-   * those kept, all of them are written (`pendingRequests` counts until the last byte; docs/runtime-facts.md) and
-   * none needs its own `requestIP` call.
+   * The lane's entries but the newest (when `keepNewest`) are looked at: when the server has no request in flight
+   * besides the newest, all of them are written (`pendingRequests` counts until the last byte;
+   * docs/runtime-facts.md) and none needs its own `requestIP` call.
    */
-  const checkLane = (keep: number): void => {
+  const checkLane = (keepNewest: boolean): void => {
     const requests = laneRequests;
     const ids = laneIds;
-    const count = requests.length - keep;
+    const count = requests.length - (keepNewest ? 1 : 0);
     if (count <= 0) return;
     const server = laneServer as BunServerLike;
     const done = laneDone as Done;
-    const sent = server.pendingRequests !== undefined && server.pendingRequests <= keep;
+    // The newest counts in `pendingRequests` only if Bun is serving it (not so for a handler called by hand).
+    const besides = keepNewest && !isDetached(server, requests[count] as Request) ? 1 : 0;
+    const sent = server.pendingRequests !== undefined && server.pendingRequests <= besides;
     laneRequests = spareRequests;
     laneIds = spareIds;
     checking = true;
@@ -126,7 +128,8 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
       }
     } finally {
       checking = false;
-      for (let i = count; i < requests.length; i++) {
+      // Disposed meanwhile (by a `done`): nothing is kept.
+      for (let i = count; i < requests.length && !disposed; i++) {
         laneRequests.push(requests[i] as Request);
         laneIds.push(ids[i] as number);
       }
@@ -142,7 +145,7 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
     freshTimer = undefined;
     if (sweepTimer !== undefined) clearTimeout(sweepTimer);
     sweepTimer = undefined;
-    checkLane(0);
+    checkLane(false);
     const batch = fresh;
     fresh = spare;
     const sent = freshServer !== undefined && freshServer.pendingRequests === 0;
@@ -187,7 +190,7 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
         // While serving no timer wakes up for the lane (on Bun 1.4.5 a sweep timer costs far more than the sweep:
         // one every 5 ms made a hello-world request 5 % dearer); a full lane is looked at here instead, all but
         // this newest response, which Bun has not written yet.
-        if (laneRequests.length >= LANE_LIMIT && !checking) checkLane(1);
+        if (laneRequests.length >= LANE_LIMIT && !checking) checkLane(true);
         return;
       }
       if (fresh.length === 0) freshServer = server;

@@ -42,6 +42,7 @@ export interface DenoState {
 /** The request whose handler is running (see `DenoState.running`). */
 export interface RunningRequest {
   request: Request | undefined;
+  info: ServeHandlerInfo | undefined;
   id: Id;
   handed: boolean;
 }
@@ -59,7 +60,7 @@ export function denoState(gate: CloseGate = createCloseGate()): DenoState {
     gate,
     disposed: false,
     listenerClosed: () => {},
-    running: { request: undefined, id: 0, handed: false },
+    running: { request: undefined, info: undefined, id: 0, handed: false },
     held: new Set(),
   };
 }
@@ -87,6 +88,8 @@ export function handInFlight(state: DenoState, track: Tracker | undefined): void
   const running = state.running;
   if (running.request !== undefined && !running.handed && !state.held.has(running.id)) {
     running.handed = true;
+    // In the picture `server.shutdown()` is timed by too: an upload or HTTP/2 request must not be cut.
+    requestStarted(state, running.request, running.info);
     track.inFlight(running.id);
   }
   if (state.held.size === 0) return;

@@ -35,8 +35,7 @@ function setup(route: (path: string, d: DenoDrain) => Response | Promise<Respons
   const serve: { readonly handler: ServeHandler } = d.wrap({ port: 0, handler: (request: Request) => route(new URL(request.url).pathname, d) });
   const server = fakeServer();
   d.attach(server.server);
-  const call = (path: string): { info: FakeInfo; response: Promise<Response> } => {
-    const info = fakeInfo();
+  const call = (path: string, info: FakeInfo = fakeInfo()): { info: FakeInfo; response: Promise<Response> } => {
     const result = serve.handler(new Request(`http://127.0.0.1${path}`, { headers: { host: "127.0.0.1" } }), info.info);
     return { info, response: Promise.resolve(result) };
   };
@@ -108,6 +107,36 @@ describe("while serving, a request costs drain nothing once its response is sent
     info.complete();
     server.settleShutdown();
     expect(await fake.exited).toBe(0);
+  });
+
+  it("follows a request whose handler started the shutdown and then threw until Deno has answered it with 500", async () => {
+    const { fake, d, server, call } = setup((_path, drain) => {
+      void drain.shutdown({ reason: "admin" });
+      throw new Error("boom");
+    });
+    const info = fakeInfo();
+    expect(() => call("/stop", info)).toThrow("boom");
+    expect(info.completedReads()).toBe(1);
+    expect(d.counts()).toMatchObject({ requests: 1 });
+    info.complete();
+    server.settleShutdown();
+    expect(await fake.exited).toBe(0);
+  });
+
+  it("ends a request its handler upgraded (Deno closed it inside the handler) though the core was handed it meanwhile", async () => {
+    // `Deno.upgradeWebSocket` closes the request before the handler returns its 101: `completed` read after that
+    // never settles. undici will not build a 101, so the status is set on the instance.
+    const upgraded = (): Response => Object.defineProperty(new Response(null), "status", { value: 101 });
+    const info = fakeInfo();
+    const { d, call } = setup((_path, drain) => {
+      drain.counts(); // any input stepped while the handler runs hands its request to the core
+      info.complete(); // the upgrade closes the request
+      return upgraded();
+    });
+    call("/ws", info);
+    expect(d.counts()).toMatchObject({ requests: 1 });
+    await Promise.resolve();
+    expect(d.counts()).toMatchObject({ requests: 0, active: 0 });
   });
 
   it("forgets an async handler that throws once Deno has answered it with 500", async () => {

@@ -54,23 +54,23 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
   };
 
   /** From here on the request counts until Deno has sent its response (or could not). */
-  const follow = (request: Request, info: ServeHandlerInfo, id: Id): void => {
+  const follow = (request: Request, info: ServeHandlerInfo, id: Id, response?: unknown): void => {
     if (track.serving) held.add(id);
     else {
       track.opened(id, "request");
       track.request(id);
     }
-    followHanded(request, info, id);
+    followHanded(request, info, id, response);
   };
-  /** The same for a request the core already has. */
-  const followHanded = (request: Request, info: ServeHandlerInfo, id: Id): void => {
+  /** The same for a request the core already has; `response` when its handler has returned it already. */
+  const followHanded = (request: Request, info: ServeHandlerInfo, id: Id, response?: unknown): void => {
     tracking.started(request, info);
     // So a request forced at the deadline is described (describe.ts finds it by its id).
     track.bind(request, id);
     if (gate.waiting) gate.arrived();
-    awaitCompletion(request, info, id);
+    awaitCompletion(request, info, id, response);
   };
-  const awaitCompletion = (request: Request, info: ServeHandlerInfo, id: Id): void => {
+  const awaitCompletion = (request: Request, info: ServeHandlerInfo, id: Id, response?: unknown): void => {
     const end = (): void => {
       // Both sets fill only during the drain: while serving, two size reads instead of two lookups.
       if (closing.size !== 0) closing.delete(id);
@@ -82,6 +82,12 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
       track.responseEnd(id, closed);
       track.closed(id);
     };
+    // An upgrade (`Deno.upgradeWebSocket`) closed the request inside the handler: `completed`, read only now, would
+    // never settle (Deno settles it only if it was read before the close). The socket is tracked on its own.
+    if (response instanceof Response && response.status === 101) {
+      queueMicrotask(end);
+      return;
+    }
     // Measured on Deno 2.9.6: `completed` settles once the body is sent, for thrown handlers (500),
     // streams the server ends, streams a client drops, and 101 upgrades; never while a handler hangs.
     info.completed.then(end, end);
@@ -93,9 +99,11 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
   let handed = false;
   const run = (request: Request, info: ServeHandlerInfo, id: Id): Response | Promise<Response> => {
     const outer = running.request;
+    const outerInfo = running.info;
     const outerId = running.id;
     const outerHanded = running.handed;
     running.request = request;
+    running.info = info;
     running.id = id;
     running.handed = false;
     try {
@@ -103,6 +111,7 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     } finally {
       handed = running.handed;
       running.request = outer;
+      running.info = outerInfo;
       running.id = outerId;
       running.handed = outerHanded;
     }
@@ -111,14 +120,21 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
   /** Serving: a request is followed only once it is known to outlive its handler's return. */
   const serve = (request: Request, info: ServeHandlerInfo, sentAtOnce: (response: Response) => boolean): Response | Promise<Response> => {
     const id = track.allocate();
-    const result = run(request, info, id);
+    let result: Response | Promise<Response>;
+    try {
+      result = run(request, info, id);
+    } catch (error) {
+      // Deno answers 500; if the core has the request, it ends once that is sent.
+      if (handed) followHanded(request, info, id);
+      throw error;
+    }
     // Handed to the core while its handler ran (it started the shutdown, say): followed whatever it returned.
     const known = handed;
     if (!isPromiseLike(result)) {
-      if (known) followHanded(request, info, id);
+      if (known) followHanded(request, info, id, result);
       // Sent as it returns: nothing in flight.
       else if (result instanceof Response && sentAtOnce(result)) return result;
-      else follow(request, info, id);
+      else follow(request, info, id, result);
       return respond(request, id, result);
     }
     // Its handler still runs: held, so a shutdown now sees it; its completion is read only if it outlives the return.
@@ -131,7 +147,7 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
         tracking.ended(request);
         return response;
       }
-      awaitCompletion(request, info, id);
+      awaitCompletion(request, info, id, response);
       return respond(request, id, response);
     };
     const failed = (error: unknown): never => {
