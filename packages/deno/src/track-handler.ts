@@ -53,20 +53,27 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     return gate.waiting ? gate.hold(marked) : marked;
   };
 
-  /** From here on the request counts until Deno has sent its response (or could not). */
-  const follow = (request: Request, info: ServeHandlerInfo, id: Id, response?: unknown): void => {
+  /** Counted from now on: held while serving (`settle` hands it to the core), fed from its start after. */
+  const count = (id: Id): void => {
     if (track.serving) held.add(id);
     else {
       track.opened(id, "request");
       track.request(id);
     }
+  };
+  /** Kept by the adapter: `shutdown()` is timed by it, and describe.ts finds it by its id if it is forced. */
+  const keep = (request: Request, info: ServeHandlerInfo, id: Id): void => {
+    tracking.started(request, info);
+    track.bind(request, id);
+  };
+  /** From here on the request counts until Deno has sent its response (or could not). */
+  const follow = (request: Request, info: ServeHandlerInfo, id: Id, response?: unknown): void => {
+    count(id);
     followHanded(request, info, id, response);
   };
   /** The same for a request the core already has; `response` when its handler has returned it already. */
   const followHanded = (request: Request, info: ServeHandlerInfo, id: Id, response?: unknown): void => {
-    tracking.started(request, info);
-    // So a request forced at the deadline is described (describe.ts finds it by its id).
-    track.bind(request, id);
+    keep(request, info, id);
     if (gate.waiting) gate.arrived();
     awaitCompletion(request, info, id, response);
   };
@@ -92,11 +99,9 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     // streams the server ends, streams a client drops, and 101 upgrades; never while a handler hangs.
     info.completed.then(end, end);
   };
-  /**
-   * Call the handler with its request as the running one, for `connectionOf`; returns whether the core was
-   * handed the request meanwhile (see `handInFlight`).
-   */
-  let handed = false;
+  /** Whether the core was handed the request of the handler `run` called last while it ran (see `handInFlight`). */
+  let lastRunHanded = false;
+  /** Call the handler with its request as the running one, for `connectionOf`. */
   const run = (request: Request, info: ServeHandlerInfo, id: Id): Response | Promise<Response> => {
     const outer = running.request;
     const outerInfo = running.info;
@@ -109,7 +114,7 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     try {
       return handler(request, info);
     } finally {
-      handed = running.handed;
+      lastRunHanded = running.handed;
       running.request = outer;
       running.info = outerInfo;
       running.id = outerId;
@@ -125,11 +130,11 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
       result = run(request, info, id);
     } catch (error) {
       // Deno answers 500; if the core has the request, it ends once that is sent.
-      if (handed) followHanded(request, info, id);
+      if (lastRunHanded) followHanded(request, info, id);
       throw error;
     }
     // Handed to the core while its handler ran (it started the shutdown, say): followed whatever it returned.
-    const known = handed;
+    const known = lastRunHanded;
     if (!isPromiseLike(result)) {
       if (known) followHanded(request, info, id, result);
       // Sent as it returns: nothing in flight.
@@ -138,9 +143,8 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
       return respond(request, id, result);
     }
     // Its handler still runs: held, so a shutdown now sees it; its completion is read only if it outlives the return.
-    if (!known) held.add(id);
-    tracking.started(request, info);
-    track.bind(request, id);
+    if (!known) count(id);
+    keep(request, info, id);
     const returned = (response: Response): Response | Promise<Response> => {
       if (track.serving && held.has(id) && response instanceof Response && sentAtOnce(response)) {
         held.delete(id);
