@@ -2,7 +2,10 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { drain } from "./drain.ts";
-import { SWEEP_MS } from "./serving.ts";
+import type { Socket } from "node:net";
+import type { Tracker } from "@drain/engine";
+import { ConnectionTable } from "./connections.ts";
+import { ServingCounter, SWEEP_MS } from "./serving.ts";
 import { get, listen, QUIET, rawClient, responses } from "./testing/net.ts";
 import type { NodeDrain } from "./types.ts";
 
@@ -98,5 +101,34 @@ describe("HTTP/1.1 requests while serving", () => {
     expect(text).toContain("stream-done");
     // Closed by drain once the response ended (the grace is 0 here), not forced at the deadline.
     expect((await drained?.stopped)?.connections).toMatchObject({ closedAfterResponse: 1, forced: 0 });
+  });
+});
+
+describe("ServingCounter", () => {
+  /** A response as the counter reads it: finished or not, no `Connection: close`. */
+  function fakeResponse(): ServerResponse & { writableFinished: boolean } {
+    return { writableFinished: false, destroyed: false, shouldKeepAlive: true, getHeader: () => undefined } as unknown as ServerResponse & { writableFinished: boolean };
+  }
+
+  it("lets go of a response that ended at the next request on any connection, and times the end at the next sweep", () => {
+    const handed = new Map<number, number>();
+    let now = 1_000;
+    const track = { serving: true, now: () => now, served: (id: number, served: { last: number }) => void handed.set(id, served.last) };
+    const counter = new ServingCounter(() => track as unknown as Tracker, () => undefined);
+    const table = new ConnectionTable();
+    const first = table.create({} as Socket, "http1", 1);
+    const second = table.create({} as Socket, "http1", 2);
+    const ended = fakeResponse();
+    counter.request(first, ended);
+    ended.writableFinished = true;
+    counter.request(second, fakeResponse());
+    // Not held until `first`'s next request or the sweep: holding finished responses costs every request.
+    expect(first.responses.size).toBe(0);
+    expect(first.served).toMatchObject({ state: "idle", inflight: 0 });
+    now = 1_020;
+    counter.settle();
+    // Its time is the sweep's, never earlier than the end: the keep-alive grace may only run longer.
+    expect(handed.get(1)).toBe(1_020);
+    expect(second.responses.size).toBe(1);
   });
 });
