@@ -6,7 +6,10 @@
  *
  * The first figure is the server's own CPU time per request (utime + stime from /proc ÷ requests answered): the
  * median of the per-round differences (variant − bare) in µs, and the same as a share of bare, each with a 95 %
- * confidence interval for the median (`paired-cost.ts`). It is what a server pays, and the load generator on the
+ * confidence interval for the median (`paired-cost.ts`). A round's difference is the median over its slice pairs
+ * (`sliceDifference`), so one slice the machine disturbed does not decide it. The servers warm up in the same
+ * alternating slices, unmeasured: a server measured right after one long warm-up run still costs 25 to 60 % more
+ * per request for its first two slices of 8,000 (every runtime's code for new connections is still cold then). It is what a server pays, and the load generator on the
  * same cores disturbs it far less than it disturbs requests per second. The second figure is the req/s ratio
  * (variant ÷ bare, median of the per-round ratios), also with its interval. A goal is called met or missed only
  * when the whole interval is on one side of it; otherwise the verdict is `unclear`. A second bare server
@@ -15,7 +18,7 @@
 import autocannon from "autocannon";
 import { machine, writeResults } from "./results.ts";
 import { type MedianInterval, medianInterval } from "./median-interval.ts";
-import { costVerdict, type PairedCost, pairedCost } from "./paired-cost.ts";
+import { costOfDifferences, costVerdict, type PairedCost, sliceDifference } from "./paired-cost.ts";
 import { fmt, median, table } from "./table.ts";
 import { OVERHEAD_RUNTIMES, type Runtime, runtimeVersions } from "./runtimes.ts";
 import { cpuBetween, cpuSnapshot } from "./cpu-time.ts";
@@ -34,12 +37,12 @@ export interface OverheadOptions {
 
 export const OVERHEAD_DEFAULTS: OverheadOptions = {
   rounds: 30,
-  // /proc counts CPU time in 10 ms ticks: 40,000 requests of about 10 to 20 µs keep that step near 2 % of
-  // one reading, and the median over rounds smooths it further. More requests would make each round longer,
-  // and longer rounds let the machine's load drift between the two halves of a pair.
-  requests: 40_000,
-  slices: 4,
-  warmupRequests: 10_000,
+  // Six measured slices of 8,000 per server and round (each slice a fresh autocannon run of 50 connections),
+  // after three such slices to warm up. More requests would make each round longer, and longer rounds let the
+  // machine's load drift between the two halves of a pair.
+  requests: 48_000,
+  slices: 6,
+  warmupRequests: 24_000,
   connections: 50,
   runtimes: OVERHEAD_RUNTIMES,
 };
@@ -120,12 +123,11 @@ async function measure(server: ServerProcess, requests: number, connections: num
   return { requests: result.requests.total, seconds: (last - start) / 1000, cpuMs: cpu.ms, precise: cpu.precise, errors: result.errors + result.timeouts + result.non2xx };
 }
 
-/** Start one server per variant, warm each up (JIT tiers, connection pools, the first collections). */
-async function startVariants(runtime: Runtime, variants: readonly string[], options: OverheadOptions): Promise<Map<string, ServerProcess>> {
+/** Start one server per variant (they warm up in the round's first slices). */
+async function startVariants(runtime: Runtime, variants: readonly string[]): Promise<Map<string, ServerProcess>> {
   const servers = new Map<string, ServerProcess>();
   try {
     for (const variant of variants) servers.set(variant, await startServer({ runtime, name: "hello", variant: variant === CONTROL ? "bare" : variant }));
-    for (const variant of variants) await measure(servers.get(variant) as ServerProcess, options.warmupRequests, options.connections);
     return servers;
   } catch (error) {
     await stopAll(servers);
@@ -142,19 +144,28 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   const rps = new Map<string, number[]>(variants.map((v) => [v, []]));
   const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
   const errors = new Map<string, number>(variants.map((v) => [v, 0]));
+  // Per variant, each round's difference from bare (the median over its slice pairs: `sliceDifference`).
+  const added = new Map<string, number[]>(variants.map((v) => [v, []]));
+  const relative = new Map<string, number[]>(variants.map((v) => [v, []]));
+  const sliceSize = Math.ceil(options.requests / options.slices);
+  const warmSlices = Math.ceil(options.warmupRequests / sliceSize);
   let coarse = 0;
   for (let round = 0; round < options.rounds; round += 1) {
     // Fresh processes every round: two identical servers can differ by several percent for the life of the
     // process (measured with the A/A control), so one process per variant would turn that into the figure.
-    const servers = await startVariants(runtime, variants, options);
+    const servers = await startVariants(runtime, variants);
     try {
       // Each variant's requests are split into slices taken in turns (forward, then backward, ...), so the load
-      // other processes put on the machine changes little between the slices of a pair.
+      // other processes put on the machine changes little between the slices of a pair. The first `warmSlices`
+      // are the warm-up, taken the same way and not counted.
       const sums = new Map(variants.map((v) => [v, { requests: 0, seconds: 0, cpuMs: 0 }]));
-      for (let slice = 0; slice < options.slices; slice += 1) {
+      const slices = new Map<string, number[]>(variants.map((v) => [v, []]));
+      for (let slice = 0; slice < warmSlices + options.slices; slice += 1) {
         const order = (round + slice) % 2 === 0 ? variants : [...variants].reverse();
         for (const variant of order) {
-          const m = await measure(servers.get(variant) as ServerProcess, Math.ceil(options.requests / options.slices), options.connections);
+          const m = await measure(servers.get(variant) as ServerProcess, sliceSize, options.connections);
+          if (slice < warmSlices) continue;
+          slices.get(variant)?.push((m.cpuMs * 1000) / Math.max(1, m.requests));
           const sum = sums.get(variant) as { requests: number; seconds: number; cpuMs: number };
           sum.requests += m.requests;
           sum.seconds += m.seconds;
@@ -166,6 +177,9 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
       for (const [variant, sum] of sums) {
         rps.get(variant)?.push(sum.requests / sum.seconds);
         cpu.get(variant)?.push((sum.cpuMs * 1000) / Math.max(1, sum.requests));
+        const difference = sliceDifference(slices.get("bare") as number[], slices.get(variant) as number[]);
+        added.get(variant)?.push(difference.added);
+        relative.get(variant)?.push(difference.relative);
       }
     } finally {
       await stopAll(servers);
@@ -173,14 +187,13 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   }
   if (coarse > 0) console.log(`note: ${runtime}: a server thread exited during ${coarse} measurement(s); those used the 10 ms /proc/<pid>/stat ticks.`);
   const bare = rps.get("bare") as number[];
-  const bareCpu = cpu.get("bare") as number[];
   return variants.map((variant) => {
     const perRound = rps.get(variant) as number[];
     const goal = variant === "drain" ? GOALS[runtime] : undefined;
     const ratios = perRound.map((r, i) => r / (bare[i] as number));
     const ratioInterval = medianInterval(ratios);
     const cpuPerRound = cpu.get(variant) as number[];
-    const cpuAdded = pairedCost(bareCpu, cpuPerRound);
+    const cpuAdded = costOfDifferences(added.get(variant) as number[], relative.get(variant) as number[]);
     const cpuCeiling = variant === "drain" ? CPU_CEILING : undefined;
     return {
       runtime,
@@ -208,7 +221,7 @@ const span = (i: MedianInterval, digits: number, scale = 1): string => `${signed
 export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise<VariantResult[]> {
   console.log(
     `\n## overhead: keep-alive hello world, autocannon ${options.connections} connections, pipelining 1, ` +
-      `${options.rounds} rounds x ${fmt(options.requests)} requests per variant (in ${options.slices} alternating slices) after ${fmt(options.warmupRequests)} to warm up, ` +
+      `${options.rounds} rounds x ${fmt(options.requests)} requests per variant (in ${options.slices} alternating slices) after ${fmt(options.warmupRequests)} taken the same way to warm up, ` +
       `fresh processes every round (client and servers share ${machine()["cores"]} cores, load average ${loadLine()})\n`,
   );
   const results: VariantResult[] = [];

@@ -29,9 +29,42 @@ export interface PairedCost {
  * ```
  */
 export function pairedCost(bare: readonly number[], variant: readonly number[], confidence = 0.95): PairedCost {
+  const differences = pairedDifferences(bare, variant);
+  return costOfDifferences(differences.added, differences.relative, confidence);
+}
+
+/** Each pair's difference (variant − bare) and its share of bare, in order. */
+function pairedDifferences(bare: readonly number[], variant: readonly number[]): { added: number[]; relative: number[] } {
   if (bare.length !== variant.length) throw new Error(`pairedCost needs one variant value per bare value; got ${variant.length} and ${bare.length}`);
-  const differences = variant.map((v, i) => v - (bare[i] as number));
-  const relatives = differences.map((d, i) => d / (bare[i] as number));
+  const added = variant.map((v, i) => v - (bare[i] as number));
+  return { added, relative: added.map((d, i) => d / (bare[i] as number)) };
+}
+
+/**
+ * One round's difference from its slices: the median over the slice pairs (variant − bare, and its share of bare),
+ * so one slice that the machine disturbed (a preempted core, a collection) does not decide the round. The rounds
+ * stay the independent samples: `costOfDifferences` takes one value per round.
+ *
+ * @example
+ * ```ts
+ * sliceDifference([10, 10, 10, 14], [10.2, 10.2, 10.2, 10.2]); // { added: 0.2, relative: 0.02 }
+ * ```
+ */
+export function sliceDifference(bare: readonly number[], variant: readonly number[]): { added: number; relative: number } {
+  const differences = pairedDifferences(bare, variant);
+  return { added: median(differences.added), relative: median(differences.relative) };
+}
+
+/**
+ * The median and interval over rounds of per-round differences (`added`, in the unit measured, and `relative`,
+ * as a share of bare), as `pairedCost` reports them.
+ *
+ * @example
+ * ```ts
+ * costOfDifferences([0.1, 0.2, 0.15, 0.1, 0.3, 0.2], [0.01, 0.02, 0.015, 0.01, 0.03, 0.02]).added; // 0.175
+ * ```
+ */
+export function costOfDifferences(differences: readonly number[], relatives: readonly number[], confidence = 0.95): PairedCost {
   return {
     added: median(differences),
     addedInterval: medianInterval(differences, confidence),
