@@ -33,7 +33,7 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
 const requestsArg = args.find((a) => a.startsWith("--requests="))?.slice("--requests=".length);
 const requests = requestsArg === undefined ? undefined : Number(requestsArg);
 if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1_000)) {
-  console.error(`--requests=${requestsArg}: use a whole number of requests per server and round, at least 1000 (40000 by default)`);
+  console.error(`--requests=${requestsArg}: use a whole number of requests per server and round, at least 1000 (48000 by default)`);
   process.exit(2);
 }
 const named = args.filter((a) => !a.startsWith("--"));
