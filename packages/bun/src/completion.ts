@@ -97,9 +97,7 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
 
   const pollSlow = (): void => {
     if (disposed || slowTimer !== undefined || slow.length === 0) return;
-    slowTimer = setInterval(checkSlow, POLL_MS);
-    // The open response keeps the server (and so the process) alive already; this timer must not.
-    (slowTimer as { unref?: () => void }).unref?.();
+    slowTimer = unref(setInterval(checkSlow, POLL_MS));
   };
 
   /**
@@ -170,9 +168,7 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
       freshTimer = setImmediate(checkFresh);
       return;
     }
-    sweepTimer = setTimeout(checkFresh, SERVING_SWEEP_MS);
-    // The open response keeps the server (and so the process) alive already; this timer must not.
-    (sweepTimer as { unref?: () => void }).unref?.();
+    sweepTimer = unref(setTimeout(checkFresh, SERVING_SWEEP_MS));
   };
 
   return {
@@ -236,6 +232,12 @@ export function createCompletionWatcher(serving: () => boolean = () => false): C
 
 /** While serving, the lane is looked at once it holds this many responses: what bounds its memory without a timer. */
 export const LANE_LIMIT = 512;
+
+/** The open response keeps the server (and so the process) alive already; the watcher's timers must not. */
+function unref<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
 
 /** The length of one entry in the flat list of fresh responses. */
 const STRIDE = 5;

@@ -25,8 +25,6 @@ export interface Connection {
   readonly served: Served;
   /** Waiting for the next sweep. */
   dirty: boolean;
-  /** Its last response end was counted between sweeps (serving.ts): the next sweep gives it its time. */
-  endedUntimed: boolean;
   /** How many of the oldest `responses` have a `'close'` listener (serving.ts). */
   watched: number;
   /** The oldest response in flight at the last sweep. */
@@ -62,7 +60,6 @@ export class ConnectionTable {
       gone: false,
       served: servedRecord(),
       dirty: false,
-      endedUntimed: false,
       watched: 0,
       sweptOldest: undefined,
       key,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { countRequest, countResponseEnd } from "@drain/core";
+import { countRequest, countResponseEnd, timeUntimedEnd } from "@drain/core";
 import type { Tracker } from "@drain/engine";
 import { carriedClose } from "./commands.ts";
 import type { Connection } from "./connections.ts";
@@ -62,7 +62,7 @@ export class ServingCounter {
     const recent = this.#recent;
     for (let index = 0; index < recent.length; index++) {
       const connection = recent[index] as Connection;
-      if (!connection.gone && countEnded(connection, undefined)) this.touch(connection);
+      if (!connection.gone && countEnded(connection, Number.NEGATIVE_INFINITY)) this.touch(connection);
     }
     recent.length = 0;
   }
@@ -107,10 +107,8 @@ export class ServingCounter {
       connection.dirty = false;
       if (connection.gone) continue;
       countEnded(connection, now);
-      if (connection.endedUntimed) {
-        connection.endedUntimed = false;
-        if (connection.served.inflight === 0) connection.served.last = now;
-      }
+      // An end `#dropEnded` counted since the last sweep has no time yet: it gets this sweep's.
+      timeUntimedEnd(connection.served, now);
       track.served(connection.id, connection.served);
       const oldest = connection.responses.oldest();
       if (oldest === undefined) continue;
@@ -144,21 +142,20 @@ export class ServingCounter {
 
 /**
  * Count the responses that finished on `connection`, oldest first (HTTP/1.1 answers in order), as ended at `now`
- * (`-Infinity` when a request follows at once: see the core's `countResponseEnd`; `undefined` when the next
- * sweep gives the time, see `Connection.endedUntimed`). True when one was counted.
+ * (`-Infinity` when a request follows at once, or when the next sweep gives the time: see the core's
+ * `countResponseEnd`). True when one was counted.
  */
-function countEnded(connection: Connection, now: number | undefined): boolean {
+function countEnded(connection: Connection, now: number): boolean {
   const { responses } = connection;
   let counted = false;
   for (let response = responses.oldest(); response !== undefined; response = responses.oldest()) {
     if (!response.writableFinished && !response.destroyed) break;
     // Whether it carried `Connection: close` matters only for the end that leaves nothing in flight.
-    countResponseEnd(connection.served, connection.served.inflight === 1 && carriedClose(response), now ?? Number.NEGATIVE_INFINITY);
+    countResponseEnd(connection.served, connection.served.inflight === 1 && carriedClose(response), now);
     responses.shift();
     if (connection.watched > 0) connection.watched--;
     if (connection.sweptOldest === response) connection.sweptOldest = undefined;
     counted = true;
   }
-  if (counted) connection.endedUntimed = now === undefined;
   return counted;
 }

@@ -7,7 +7,7 @@
  * The first figure is the server's own CPU time per request (utime + stime from /proc ÷ requests answered): the
  * median of the per-round differences (variant − bare) in µs, and the same as a share of bare, each with a 95 %
  * confidence interval for the median (`paired-cost.ts`). A round's difference is the median over its slice pairs
- * (`sliceDifference`), so one slice the machine disturbed does not decide it. The servers warm up in the same
+ * (`pairedCost` over the slices), so one slice the machine disturbed does not decide it. The servers warm up in the same
  * alternating slices, unmeasured: a server measured right after one long warm-up run still costs 25 to 60 % more
  * per request for its first two slices of 8,000 (every runtime's code for new connections is still cold then). It is what a server pays, and the load generator on the
  * same cores disturbs it far less than it disturbs requests per second. The second figure is the req/s ratio
@@ -18,7 +18,7 @@
 import autocannon from "autocannon";
 import { machine, writeResults } from "./results.ts";
 import { type MedianInterval, medianInterval } from "./median-interval.ts";
-import { costOfDifferences, costVerdict, type PairedCost, sliceDifference } from "./paired-cost.ts";
+import { costOfDifferences, costVerdict, type PairedCost, pairedCost } from "./paired-cost.ts";
 import { fmt, median, table } from "./table.ts";
 import { OVERHEAD_RUNTIMES, type Runtime, runtimeVersions } from "./runtimes.ts";
 import { cpuBetween, cpuSnapshot } from "./cpu-time.ts";
@@ -162,7 +162,7 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   const rps = new Map<string, number[]>(variants.map((v) => [v, []]));
   const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
   const errors = new Map<string, number>(variants.map((v) => [v, 0]));
-  // Per variant, each round's difference from bare (the median over its slice pairs: `sliceDifference`).
+  // Per variant, each round's difference from bare (the median over its slice pairs: `pairedCost` over the slices).
   const added = new Map<string, number[]>(variants.map((v) => [v, []]));
   const relative = new Map<string, number[]>(variants.map((v) => [v, []]));
   const sliceSize = Math.ceil(options.requests / options.slices);
@@ -195,7 +195,7 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
       for (const [variant, sum] of sums) {
         rps.get(variant)?.push(sum.requests / sum.seconds);
         cpu.get(variant)?.push((sum.cpuMs * 1000) / Math.max(1, sum.requests));
-        const difference = sliceDifference(slices.get("bare") as number[], slices.get(variant) as number[]);
+        const difference = pairedCost(slices.get("bare") as number[], slices.get(variant) as number[]);
         added.get(variant)?.push(difference.added);
         relative.get(variant)?.push(difference.relative);
       }

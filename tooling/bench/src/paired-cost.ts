@@ -3,6 +3,9 @@
  * variant are measured side by side, and the figure is the median of the per-round differences (variant − bare),
  * with the distribution-free confidence interval of that median (`median-interval.ts`). Pairing cancels what a
  * round shares (machine load, the client's speed); the median and its interval assume nothing about the noise.
+ * The overhead part pairs twice: a round's difference is `pairedCost` over its slices (the median, so one slice
+ * the machine disturbed does not decide the round), and the figure is `costOfDifferences` over the rounds, which
+ * stay the independent samples.
  */
 import { type MedianInterval, medianInterval } from "./median-interval.ts";
 import { median } from "./table.ts";
@@ -29,30 +32,9 @@ export interface PairedCost {
  * ```
  */
 export function pairedCost(bare: readonly number[], variant: readonly number[], confidence = 0.95): PairedCost {
-  const differences = pairedDifferences(bare, variant);
-  return costOfDifferences(differences.added, differences.relative, confidence);
-}
-
-/** Each pair's difference (variant − bare) and its share of bare, in order. */
-function pairedDifferences(bare: readonly number[], variant: readonly number[]): { added: number[]; relative: number[] } {
   if (bare.length !== variant.length) throw new Error(`pairedCost needs one variant value per bare value; got ${variant.length} and ${bare.length}`);
-  const added = variant.map((v, i) => v - (bare[i] as number));
-  return { added, relative: added.map((d, i) => d / (bare[i] as number)) };
-}
-
-/**
- * One round's difference from its slices: the median over the slice pairs (variant − bare, and its share of bare),
- * so one slice that the machine disturbed (a preempted core, a collection) does not decide the round. The rounds
- * stay the independent samples: `costOfDifferences` takes one value per round.
- *
- * @example
- * ```ts
- * sliceDifference([10, 10, 10, 14], [10.2, 10.2, 10.2, 10.2]); // { added: 0.2, relative: 0.02 }
- * ```
- */
-export function sliceDifference(bare: readonly number[], variant: readonly number[]): { added: number; relative: number } {
-  const differences = pairedDifferences(bare, variant);
-  return { added: median(differences.added), relative: median(differences.relative) };
+  const differences = variant.map((v, i) => v - (bare[i] as number));
+  return costOfDifferences(differences, differences.map((d, i) => d / (bare[i] as number)), confidence);
 }
 
 /**
