@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, servedRecord, stepInto, timeUntimedEnd, type Served } from "./index.ts";
+import { applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, servedRecord, stepInto, type Served } from "./index.ts";
 import type { Command, Id, Input, Mode, Options } from "./types.ts";
 import { NODE, type State } from "./testing/fixtures.test-helpers.ts";
 import { dt, pick, servingOptions, shutdownAction, withShutdown } from "./testing/serving-history.test-helpers.ts";
@@ -186,20 +186,6 @@ describe("HTTP/1 requests counted on the adapter's records while serving", () =>
     stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 900 }, out);
     expect(out.some((command) => command.type === "close")).toBe(false);
     expect(nextDeadline(state)).toBe(1_400);
-  });
-
-  it("an end counted without a time gets the time it was found at, and only one left idle does", () => {
-    const served = servedRecord();
-    timeUntimedEnd(served, 100);
-    expect(served.last).toBe(Number.NEGATIVE_INFINITY);
-    countRequest(served);
-    timeUntimedEnd(served, 200);
-    expect(served.last).toBe(Number.NEGATIVE_INFINITY);
-    countResponseEnd(served, false, Number.NEGATIVE_INFINITY);
-    timeUntimedEnd(served, 300);
-    expect(served).toMatchObject({ state: "idle", last: 300 });
-    timeUntimedEnd(served, 400);
-    expect(served.last).toBe(300);
   });
 
   it("takes only http1 connections the machine knows, not upgraded ones, and only while serving", () => {

@@ -42,8 +42,7 @@ export function countRequest(served: Served): void {
 /**
  * A response ended at `at`; `closing` when it carried `Connection: close`. As `onResponseEnd` for http1 while
  * serving. `at` may be `-Infinity` when a request on the same connection is counted right after (an active
- * connection's `last` is never read: the grace reads it only once the connection is idle or never used again), or
- * when the adapter does not know the time yet: then `timeUntimedEnd` gives it one before the record is applied.
+ * connection's `last` is never read: the grace reads it only once the connection is idle or never used again).
  */
 export function countResponseEnd(served: Served, closing: boolean, at: number): void {
   if (served.inflight === 0) return;
@@ -52,21 +51,6 @@ export function countResponseEnd(served: Served, closing: boolean, at: number): 
   served.last = at;
   if (closing) served.state = "closing";
   else if (served.state !== "closing") served.state = "idle";
-}
-
-/**
- * An end counted at `-Infinity` that no request followed gets `now`, the time it was found at (never earlier than
- * the real end, so the keep-alive grace can only run longer). Nothing changes for a record with a request in
- * flight, one never used, or one whose last end has a time.
- *
- * @example
- * ```ts
- * countResponseEnd(served, false, Number.NEGATIVE_INFINITY); // counted when the next request elsewhere arrived
- * timeUntimedEnd(served, performance.now()); // at the adapter's next sweep
- * ```
- */
-export function timeUntimedEnd(served: Served, now: number): void {
-  if (served.inflight === 0 && served.state !== "never-used" && served.last === Number.NEGATIVE_INFINITY) served.last = now;
 }
 
 /**

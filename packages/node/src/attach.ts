@@ -28,21 +28,22 @@ export function attach(context: AdapterContext, server: Server): void {
 function wrapEmit(context: AdapterContext, server: Server): void {
   const hadOwn = Object.prototype.hasOwnProperty.call(server, "emit");
   const original = server.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
-  // `arguments` handed straight to Reflect.apply: V8 then copies nothing, and this runs for every request.
-  const wrapped = function (this: Server, event: string | symbol): boolean {
-    const args = arguments;
-    if (typeof event === "string" && !context.disposed && observe(context, event, args)) {
+  // The event's first two arguments are named so that `observe` reads them without V8 making an `arguments`
+  // object; `arguments` itself only goes to Reflect.apply, which copies nothing. This runs for every request.
+  const wrapped = function (this: Server, event: string | symbol, first?: unknown, second?: unknown): boolean {
+    if (typeof event === "string" && !context.disposed && observe(context, event, first, second)) {
       // The listener is about to close: the app gets this request once it has (see `stopAcceptingWhenQuiet`). A
       // client that left meanwhile sent a request nobody waits for; the app never sees it, as with one cut before
       // it was read.
-      const socket = (args[1] as IncomingMessage).socket;
+      const args = [...arguments] as unknown[];
+      const socket = (first as IncomingMessage).socket;
       context.gate.arrived();
       void context.gate.hold(undefined).then(() => {
         if (!socket.destroyed) Reflect.apply(original, this, args);
       });
       return true;
     }
-    return Reflect.apply(original, this, args) as boolean;
+    return Reflect.apply(original, this, arguments) as boolean;
   } as Server["emit"];
   server.emit = wrapped;
   context.listeners.add(() => {
@@ -54,17 +55,17 @@ function wrapEmit(context: AdapterContext, server: Server): void {
 }
 
 /**
- * `args` is the wrapped `emit`'s `arguments`: the event name first. The names are compared one by one rather
- * than looked up in a Set: every event the server emits passes through here, and 'request' is tested first.
- * Returns true when an HTTP/1 request must wait before it reaches the app (see `onRequest`).
+ * `first` and `second` are the event's arguments after its name. The names are compared one by one rather than
+ * looked up in a Set: every event the server emits passes through here, and 'request' is tested first. Returns
+ * true when an HTTP/1 request must wait before it reaches the app (see `onRequest`).
  */
-function observe(context: AdapterContext, event: string, args: IArguments): boolean {
+function observe(context: AdapterContext, event: string, first: unknown, second: unknown): boolean {
   if (event === "request" || event === "checkContinue" || event === "checkExpectation") {
-    const request = args[1] as IncomingMessage | Http2ServerRequest;
-    if (request.httpVersionMajor < 2) return onRequest(context, request as IncomingMessage, args[2] as ServerResponse);
+    const request = first as IncomingMessage | Http2ServerRequest;
+    if (request.httpVersionMajor < 2) return onRequest(context, request as IncomingMessage, second as ServerResponse);
     onCompatRequest(context, request as Http2ServerRequest);
   } else if (event === "upgrade" || event === "connect") {
-    onUpgrade(context, args[1] as IncomingMessage, args[2] as Socket);
+    onUpgrade(context, first as IncomingMessage, second as Socket);
   }
   return false;
 }

@@ -36,15 +36,18 @@ export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): 
 export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): boolean {
   const track = context.tracker();
   if (track === undefined) return false;
-  const connection = findOrOpen(context, request.socket);
-  // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
-  // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
-  if (connection === undefined || connection.responses.has(response)) return false;
+  const socket = request.socket;
+  const connection = findOrOpen(context, socket);
+  if (connection === undefined) return false;
   // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   if (track.serving) {
-    context.serving.request(connection, response);
+    context.serving.request(connection, socket, response);
     return false;
   }
+  // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
+  // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
+  if (connection.responses.has(response)) return false;
+  connection.socket = socket;
   connection.responses.add(response);
   if (connection.closing) markNewest(connection);
   track.request(connection.id);
@@ -92,8 +95,9 @@ export function onUpgrade(context: AdapterContext, request: IncomingMessage, soc
 
 /** Sockets accepted before `drain()` was attached are adopted the first time they carry a request. */
 function findOrOpen(context: AdapterContext, socket: Socket): Connection | undefined {
-  // By address only for a TLS socket (its raw socket is the one registered); a raw socket is known or new.
-  const known = socket instanceof TLSSocket ? context.table.find(socket) : context.table.known(socket);
+  // Registered or linked: found directly (every request after a connection's first). By address only for a TLS
+  // socket (its raw socket is the one registered); a raw socket is known or new.
+  const known = context.table.known(socket) ?? (socket instanceof TLSSocket ? context.table.find(socket) : undefined);
   if (known !== undefined) return known;
   const connection = context.open(socket, "http1");
   if (connection !== undefined) watchClose(context, connection, socket);

@@ -56,6 +56,23 @@ describe("HTTP/1.1 requests while serving", () => {
     expect(await listenersSeen(true)).toBe(bare);
   });
 
+  it("relies on what Node does: the socket names the response of the request just begun, and none once it finished", async () => {
+    const seen: { atRequest: boolean; finished: Promise<unknown>; socket: Socket }[] = [];
+    const { server } = start(true, (req, res) => {
+      // `req.socket`: a pipelined response has no socket of its own until the ones before it are written.
+      const socket = req.socket as Socket & { _httpMessage?: unknown };
+      seen.push({ atRequest: socket._httpMessage === res, finished: once(res, "finish"), socket });
+    });
+    const client = await rawClient(await listen(server));
+    client.send(get("/"));
+    await client.waitFor((text) => responses(text) === 1);
+    client.send(get("/"));
+    await client.waitFor((text) => responses(text) === 2);
+    expect(seen.map((s) => s.atRequest)).toEqual([true, true]);
+    await Promise.all(seen.map((s) => s.finished));
+    expect((seen[1]?.socket as { _httpMessage?: unknown })._httpMessage).toBeNull();
+  });
+
   it("counts() sees a request in flight, then the idle connection once its response finished", async () => {
     const finished: Promise<unknown>[] = [];
     const { server, release } = start(true, (_req, res) => void finished.push(once(res, "finish")));
@@ -110,25 +127,93 @@ describe("ServingCounter", () => {
     return { writableFinished: false, destroyed: false, shouldKeepAlive: true, getHeader: () => undefined } as unknown as ServerResponse & { writableFinished: boolean };
   }
 
-  it("lets go of a response that ended at the next request on any connection, and times the end at the next sweep", () => {
-    const handed = new Map<number, number>();
-    let now = 1_000;
-    const track = { serving: true, now: () => now, served: (id: number, served: { last: number }) => void handed.set(id, served.last) };
-    const counter = new ServingCounter(() => track as unknown as Tracker, () => undefined);
-    const table = new ConnectionTable();
-    const first = table.create({} as Socket, "http1", 1);
-    const second = table.create({} as Socket, "http1", 2);
-    const ended = fakeResponse();
-    counter.request(first, ended);
-    ended.writableFinished = true;
-    counter.request(second, fakeResponse());
-    // Not held until `first`'s next request or the sweep: holding finished responses costs every request.
-    expect(first.responses.size).toBe(0);
-    expect(first.served).toMatchObject({ state: "idle", inflight: 0 });
-    now = 1_020;
+  /** A socket as the counter reads it: the response Node is writing on it now, and whether it was ended. */
+  function fakeSocket(): Socket & { _httpMessage: ServerResponse | null } {
+    return { _httpMessage: null, writableEnded: false, destroyed: false } as unknown as Socket & { _httpMessage: ServerResponse | null };
+  }
+
+  function counterFor(handed: Map<number, { state: string; inflight: number; last: number }>, clock: { now: number }): ServingCounter {
+    const track = { serving: true, now: () => clock.now, served: (id: number, served: { state: string; inflight: number; last: number }) => void handed.set(id, { ...served }) };
+    return new ServingCounter(() => track as unknown as Tracker, () => undefined);
+  }
+
+  it("holds no response while serving: the sweep finds the end on the socket and times it at the sweep", () => {
+    const handed = new Map<number, { state: string; inflight: number; last: number }>();
+    const clock = { now: 1_000 };
+    const counter = counterFor(handed, clock);
+    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
+    const socket = fakeSocket();
+    const response = fakeResponse();
+    socket._httpMessage = response;
+    counter.request(connection, socket, response);
+    // Holding responses, even finished ones until the next request, costs every request.
+    expect(connection.responses.size).toBe(0);
+    expect(connection.served).toMatchObject({ state: "active", inflight: 1 });
+    // Node let go of it when it finished.
+    socket._httpMessage = null;
+    clock.now = 1_020;
     counter.settle();
     // Its time is the sweep's, never earlier than the end: the keep-alive grace may only run longer.
-    expect(handed.get(1)).toBe(1_020);
-    expect(second.responses.size).toBe(1);
+    expect(handed.get(1)).toEqual({ state: "idle", inflight: 0, last: 1_020 });
+  });
+
+  it("follows a response the socket is still writing at the sweep", () => {
+    const handed = new Map<number, { state: string; inflight: number; last: number }>();
+    const clock = { now: 1_000 };
+    const counter = counterFor(handed, clock);
+    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
+    const socket = fakeSocket();
+    const response = fakeResponse();
+    socket._httpMessage = response;
+    counter.request(connection, socket, response);
+    counter.settle();
+    expect(connection.responses.oldest()).toBe(response);
+    expect(handed.get(1)).toMatchObject({ state: "active", inflight: 1 });
+    response.writableFinished = true;
+    socket._httpMessage = null;
+    clock.now = 1_020;
+    counter.settle();
+    expect(handed.get(1)).toEqual({ state: "idle", inflight: 0, last: 1_020 });
+    expect(connection.responses.size).toBe(0);
+  });
+
+  it("counts an end after which Node ended the socket (`Connection: close`) as closing", () => {
+    const handed = new Map<number, { state: string; inflight: number; last: number }>();
+    const counter = counterFor(handed, { now: 1_000 });
+    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
+    const socket = fakeSocket();
+    const response = fakeResponse();
+    socket._httpMessage = response;
+    counter.request(connection, socket, response);
+    socket._httpMessage = null;
+    (socket as { writableEnded: boolean }).writableEnded = true;
+    counter.settle();
+    expect(handed.get(1)).toEqual({ state: "closing", inflight: 0, last: 1_000 });
+  });
+
+  it("holds a pipelined request's response, and takes the one it waits for from the socket", () => {
+    const handed = new Map<number, { state: string; inflight: number; last: number }>();
+    const clock = { now: 1_000 };
+    const counter = counterFor(handed, clock);
+    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
+    const socket = fakeSocket();
+    const first = fakeResponse();
+    const second = fakeResponse();
+    socket._httpMessage = first;
+    counter.request(connection, socket, first);
+    // Node queues the second: the socket is still writing the first.
+    counter.request(connection, socket, second);
+    expect([...connection.responses]).toEqual([first, second]);
+    expect(connection.served).toMatchObject({ state: "active", inflight: 2 });
+    first.writableFinished = true;
+    socket._httpMessage = second;
+    counter.settle();
+    expect(handed.get(1)).toMatchObject({ state: "active", inflight: 1 });
+    second.writableFinished = true;
+    socket._httpMessage = null;
+    clock.now = 1_020;
+    counter.settle();
+    expect(handed.get(1)).toEqual({ state: "idle", inflight: 0, last: 1_020 });
+    expect(connection.responses.size).toBe(0);
   });
 });

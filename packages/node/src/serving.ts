@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
-import { countRequest, countResponseEnd, timeUntimedEnd } from "@drain/core";
+import type { Socket } from "node:net";
+import { countRequest, countResponseEnd } from "@drain/core";
 import type { Tracker } from "@drain/engine";
 import { carriedClose } from "./commands.ts";
 import type { Connection } from "./connections.ts";
@@ -12,12 +13,14 @@ import type { Connection } from "./connections.ts";
 export const SWEEP_MS = 20;
 
 /**
- * While serving, an HTTP/1 request costs one count on its connection's record (`Connection.served`) and one
- * entry in its in-flight responses: no input, no clock read, no listener. Its response's end is found by a sweep
- * (`writableFinished`, public and stable since Node 12.9) that runs `SWEEP_MS` after a request turns up, and
- * before the engine steps any input (`settle`), so the core has the whole picture before it acts on anything; the
- * sweep hands each touched record to the core (`track.served`). A response still in flight at two sweeps in a
- * row (a slow one, a stream) gets a `'close'` listener instead, so it is not looked at again and again.
+ * While serving, an HTTP/1 request costs one count on its connection's record (`Connection.served`): no input, no
+ * clock read, no listener, and no reference to its response. Node itself knows which response it is writing on a
+ * socket (`socket._httpMessage`, see `writingNow`), so a sweep that runs `SWEEP_MS` after a request turns up, and
+ * before the engine steps any input (`settle`), asks the socket: nothing being written means every response
+ * counted there has ended. The sweep hands each touched record to the core (`track.served`), so the core has the
+ * whole picture before it acts on anything. A response still in flight at a sweep is taken from the socket and
+ * followed as a pipelined one is (`Connection.responses`); one still in flight at the next sweep too (a slow one, a
+ * stream) gets a `'close'` listener, so it is not looked at again and again.
  *
  * When the shutdown starts, the responses still in flight get that listener too, and from then on every request
  * and response end is fed to the engine as it happens (`http1.ts`).
@@ -25,8 +28,6 @@ export const SWEEP_MS = 20;
 export class ServingCounter {
   /** Connections with requests or response ends the core has not been handed yet. */
   #dirty: Connection[] = [];
-  /** The connections of the requests since the last one (usually one): see `#dropEnded`. */
-  readonly #recent: Connection[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
   readonly #tracker: () => Tracker | undefined;
   /** Listen for `response`'s end: the `'close'` handler of `http1.ts`, which asks this counter while serving. */
@@ -38,33 +39,29 @@ export class ServingCounter {
   }
 
   /**
-   * A request began on `connection` while serving; its response is not in `connection.responses` yet. The
-   * responses before it that finished are counted first, in order: nothing reads when they ended (the connection
-   * is active again), and the list stays one long without pipelining.
+   * A request began on `connection` while serving; `socket` is the one it arrived on (`request.socket`). When Node
+   * gave its response the socket at once, every response before it there has finished (Node writes one at a time
+   * and takes the next only after the last one's end), so it is only counted: holding a ServerResponse, even a
+   * finished one until the next request, measured a few per cent of a hello-world request on Node 24
+   * (tooling/bench/README.md). A pipelined request, whose response waits for an older one, is held and followed.
    */
-  request(connection: Connection, response: ServerResponse): void {
-    if (this.#recent.length !== 0) this.#dropEnded();
-    countEnded(connection, Number.NEGATIVE_INFINITY);
-    countRequest(connection.served);
-    connection.responses.add(response);
-    this.touch(connection);
-    this.#recent.push(connection);
-  }
-
-  /**
-   * Count and let go of the responses that ended since the last request, on any connection. Holding a
-   * finished ServerResponse (with its request) until its connection's next request or the next sweep keeps
-   * about one per connection alive through every young-generation collection, and that alone measured a few
-   * per cent of a hello-world request on Node 24 (tooling/bench/README.md). By the next request the one before
-   * it has ended, unless its handler is still at work. The end gets its time at the next sweep.
-   */
-  #dropEnded(): void {
-    const recent = this.#recent;
-    for (let index = 0; index < recent.length; index++) {
-      const connection = recent[index] as Connection;
-      if (!connection.gone && countEnded(connection, Number.NEGATIVE_INFINITY)) this.touch(connection);
+  request(connection: Connection, socket: Socket, response: ServerResponse): void {
+    const { served } = connection;
+    if (connection.responses.size === 0 && writingNow(socket) === response) {
+      connection.socket = socket;
+      // The one before ended; nothing reads when (the connection is active again at once).
+      if (served.inflight !== 0) countResponseEnd(served, false, Number.NEGATIVE_INFINITY);
+      countRequest(served);
+    } else {
+      // Already counted: a `checkContinue` handler may re-emit the same pair as `request`.
+      if (connection.responses.has(response)) return;
+      connection.socket = socket;
+      followUncounted(connection, Number.NEGATIVE_INFINITY);
+      countEnded(connection, Number.NEGATIVE_INFINITY);
+      countRequest(served);
+      connection.responses.add(response);
     }
-    recent.length = 0;
+    this.touch(connection);
   }
 
   /** Something on `connection` changed that the next sweep must hand over. */
@@ -106,9 +103,8 @@ export class ServingCounter {
     for (const connection of touched) {
       connection.dirty = false;
       if (connection.gone) continue;
+      followUncounted(connection, now);
       countEnded(connection, now);
-      // An end `#dropEnded` counted since the last sweep has no time yet: it gets this sweep's.
-      timeUntimedEnd(connection.served, now);
       track.served(connection.id, connection.served);
       const oldest = connection.responses.oldest();
       if (oldest === undefined) continue;
@@ -130,7 +126,6 @@ export class ServingCounter {
   /** Right after the step that ended serving (the sweep before it counted every end so far): listen to the rest. */
   #handOver(): void {
     this.stop();
-    this.#recent.length = 0;
     const touched = this.#dirty;
     this.#dirty = [];
     for (const connection of touched) {
@@ -138,6 +133,31 @@ export class ServingCounter {
       if (!connection.gone) this.#watch(connection);
     }
   }
+}
+
+/**
+ * The response Node is writing on `socket` now, null or undefined when none. `_httpMessage` is not public API,
+ * but Node's own `closeIdleConnections()` decides by it, http-terminator reads it, and it has meant this since
+ * Node 0.x. Drain relies on it only after seeing it hold the very response of the request just begun
+ * (`ServingCounter.request`): on a Node where it did not, every request would be held and followed instead.
+ */
+function writingNow(socket: Socket): ServerResponse | null | undefined {
+  return (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+}
+
+/**
+ * A request counted without holding its response (`ServingCounter.request`) and not yet ended: when the socket
+ * is still writing it, hold it from now on, as the oldest; when not, it ended, at `now` at the latest, and it
+ * carried `Connection: close` if Node has ended the socket after it.
+ */
+function followUncounted(connection: Connection, now: number): void {
+  const { served, responses } = connection;
+  if (served.inflight <= responses.size || connection.socket === undefined) return;
+  const socket = connection.socket;
+  const response = writingNow(socket);
+  if (response !== null && response !== undefined && !response.writableFinished && !response.destroyed && !responses.has(response)) {
+    responses.add(response);
+  } else countResponseEnd(served, served.inflight === 1 && (socket.writableEnded || socket.destroyed), now);
 }
 
 /**
