@@ -64,6 +64,7 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     dispose() {
       context.disposed = true;
       context.serving.stop();
+      context.table.unlinkAll();
       context.gate.now();
       context.listeners.clear();
       detach();

@@ -89,14 +89,27 @@ export class ConnectionTable {
 
   /** Let `object` (a TLS socket, a session) find `connection` directly from now on. */
   link(object: object, connection: Connection): void {
-    (object as Record<symbol, Connection | undefined>)[this.#own] = connection;
+    // Not enumerable: an app that logs `req.socket` should not print drain's record.
+    Object.defineProperty(object, this.#own, { value: connection, writable: true, configurable: true, enumerable: false });
+  }
+
+  /** Take the records off their sockets and sessions (dispose): a socket that outlives the drain keeps none alive. */
+  unlinkAll(): void {
+    for (const connection of this.#byId.values()) {
+      for (const object of [connection.raw, connection.tls, connection.session, connection.socket]) {
+        if (object !== undefined && this.known(object) === connection) (object as unknown as Record<symbol, Connection | undefined>)[this.#own] = undefined;
+      }
+    }
   }
 
   byId(id: Id): Connection | undefined {
     return this.#byId.get(id);
   }
 
-  /** The connection this exact object was registered or linked for (never guessed from an address). */
+  /**
+   * The connection this object was registered or linked for (never guessed from an address). Node's HTTP/2 socket
+   * proxies (`session.socket`, a compat `req.socket`) pass the lookup on to the socket they stand for.
+   */
   known(object: object): Connection | undefined {
     return (object as Record<symbol, Connection | undefined>)[this.#own];
   }

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createSecureServer } from "node:http2";
 import type { Socket } from "node:net";
+import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { drain } from "./drain.ts";
@@ -12,6 +13,12 @@ const servers: { close(): unknown }[] = [];
 afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
+
+/** What drain keeps on a socket: the value of each of its `Symbol(drain connection)` properties. */
+function drainRecords(socket: Socket): unknown[] {
+  const keys = Object.getOwnPropertySymbols(socket).filter((key) => key.description === "drain connection");
+  return keys.map((key) => (socket as unknown as Record<symbol, unknown>)[key]);
+}
 
 /** Every event name with its listener count. */
 function listenerCounts(emitter: EventEmitter): Record<string, number> {
@@ -42,8 +49,13 @@ describe("dispose()", () => {
     client.send(get("/"));
     await client.waitFor((text) => text.endsWith("ok"));
     const socketDuring = listenerCounts(serverSocket as Socket);
+    // The connection's record rides on its socket, out of sight of an app that logs the socket.
+    expect(drainRecords(serverSocket as Socket)).toEqual([expect.objectContaining({ kind: "http1" })]);
+    expect(inspect(serverSocket)).not.toContain("drain connection");
 
     drained.dispose();
+    // A socket that outlives the drain keeps no record (and nothing the record holds) alive.
+    expect(drainRecords(serverSocket as Socket)).toEqual([undefined]);
     expect(listenerCounts(server)).toEqual({ ...serverBefore, connection: (serverBefore["connection"] ?? 0) + 1 });
     expect(listenerCounts(wss)).toEqual(wssBefore);
     expect(listenerCounts(process)).toEqual(processBefore);

@@ -191,6 +191,19 @@ describe("ServingCounter", () => {
     expect(handed.get(1)).toEqual({ state: "closing", inflight: 0, last: 1_000 });
   });
 
+  it("counts a finished `Connection: close` response the socket still names (Node 20, in the tick it finished) as closing", () => {
+    const handed = new Map<number, { state: string; inflight: number; last: number }>();
+    const counter = counterFor(handed, { now: 1_000 });
+    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
+    const socket = fakeSocket();
+    const response = Object.assign(fakeResponse(), { shouldKeepAlive: false });
+    socket._httpMessage = response;
+    counter.request(connection, socket, response);
+    response.writableFinished = true;
+    counter.settle();
+    expect(handed.get(1)).toEqual({ state: "closing", inflight: 0, last: 1_000 });
+  });
+
   it("holds a pipelined request's response, and takes the one it waits for from the socket", () => {
     const handed = new Map<number, { state: string; inflight: number; last: number }>();
     const clock = { now: 1_000 };

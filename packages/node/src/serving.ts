@@ -147,27 +147,29 @@ function writingNow(socket: Socket): ServerResponse | null | undefined {
 
 /**
  * A request counted without holding its response (`ServingCounter.request`) and not yet ended: when the socket
- * is still writing it, hold it from now on, as the oldest; when not, it ended, at `now` at the latest, and it
- * carried `Connection: close` if Node has ended the socket after it.
+ * is still writing it, hold it from now on; when not, it ended, at `now` at the latest. There is at most one such
+ * request on a connection, and only while none is held: a pipelined request holds the one before it first.
  */
 function followUncounted(connection: Connection, now: number): void {
-  const { served, responses } = connection;
-  if (served.inflight <= responses.size || connection.socket === undefined) return;
-  const socket = connection.socket;
+  const { served, responses, socket } = connection;
+  if (served.inflight === responses.size || socket === undefined) return;
   const response = writingNow(socket);
-  if (response !== null && response !== undefined && !response.writableFinished && !response.destroyed && !responses.has(response)) {
+  if (response !== null && response !== undefined && !response.writableFinished && !response.destroyed) {
     responses.add(response);
-  } else countResponseEnd(served, served.inflight === 1 && (socket.writableEnded || socket.destroyed), now);
+    return;
+  }
+  // Ended. Node 20 still names a response in the tick it finished, before it lets go of it and ends the socket
+  // after a `Connection: close` one; later only the ended socket tells.
+  const closed = (response !== null && response !== undefined && carriedClose(response)) || socket.writableEnded || socket.destroyed;
+  countResponseEnd(served, served.inflight === 1 && closed, now);
 }
 
 /**
- * Count the responses that finished on `connection`, oldest first (HTTP/1.1 answers in order), as ended at `now`
- * (`-Infinity` when a request follows at once, or when the next sweep gives the time: see the core's
- * `countResponseEnd`). True when one was counted.
+ * Count the held responses that finished on `connection`, oldest first (HTTP/1.1 answers in order), as ended at
+ * `now` (`-Infinity` when a request follows at once: see the core's `countResponseEnd`).
  */
-function countEnded(connection: Connection, now: number): boolean {
+function countEnded(connection: Connection, now: number): void {
   const { responses } = connection;
-  let counted = false;
   for (let response = responses.oldest(); response !== undefined; response = responses.oldest()) {
     if (!response.writableFinished && !response.destroyed) break;
     // Whether it carried `Connection: close` matters only for the end that leaves nothing in flight.
@@ -175,7 +177,5 @@ function countEnded(connection: Connection, now: number): boolean {
     responses.shift();
     if (connection.watched > 0) connection.watched--;
     if (connection.sweptOldest === response) connection.sweptOldest = undefined;
-    counted = true;
   }
-  return counted;
 }
