@@ -34,7 +34,10 @@ export interface Connection {
   watched: number;
   /** The oldest response in flight at the last sweep. */
   sweptOldest: ServerResponse | undefined;
-  /** `addressKey(raw)` taken at accept: a destroyed socket may no longer know its peer. */
+  /**
+   * `addressKey(raw)` taken at accept, where TLS sockets or sessions may need it (a destroyed socket may no longer
+   * know its peer); undefined on a plain `http.Server`.
+   */
   readonly key: string | undefined;
 }
 
@@ -53,10 +56,16 @@ export class ConnectionTable {
    * WeakMap lookup took about 30 ns in a Node 24 profile. One symbol per table: two drains never share a record.
    */
   readonly #own: symbol = Symbol("drain connection");
-  readonly #byAddress = new Map<string, Connection>();
+  /** Only where TLS sockets or HTTP/2 sessions occur: taking a socket's address costs a system call. */
+  readonly #byAddress: Map<string, Connection> | undefined;
+
+  /** `byAddress`: whether TLS sockets and sessions must find their raw socket by address (not a plain `http.Server`). */
+  constructor(byAddress = true) {
+    this.#byAddress = byAddress ? new Map() : undefined;
+  }
 
   create(raw: Socket, kind: "http1" | "http2", id: Id): Connection {
-    const key = addressKey(raw);
+    const key = this.#byAddress === undefined ? undefined : addressKey(raw);
     const connection: Connection = {
       id,
       kind,
@@ -76,7 +85,7 @@ export class ConnectionTable {
     };
     this.#byId.set(id, connection);
     this.link(raw, connection);
-    if (key !== undefined) this.#byAddress.set(key, connection);
+    if (key !== undefined) this.#byAddress?.set(key, connection);
     return connection;
   }
 
@@ -118,6 +127,7 @@ export class ConnectionTable {
   find(object: object): Connection | undefined {
     const direct = this.known(object);
     if (direct !== undefined) return direct;
+    if (this.#byAddress === undefined) return undefined;
     const key = addressKey(object as Socket);
     const found = key === undefined ? undefined : this.#byAddress.get(key);
     if (found !== undefined && !found.gone) {
@@ -132,7 +142,7 @@ export class ConnectionTable {
     connection.gone = true;
     this.#byId.delete(connection.id);
     const key = connection.key;
-    if (key !== undefined && this.#byAddress.get(key) === connection) this.#byAddress.delete(key);
+    if (key !== undefined && this.#byAddress?.get(key) === connection) this.#byAddress.delete(key);
   }
 
   all(): Connection[] {

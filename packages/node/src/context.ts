@@ -10,7 +10,7 @@ import { ServingCounter } from "./serving.ts";
  * the listener registry. `track` arrives through the binding's `start`, when the engine is built.
  */
 export class AdapterContext {
-  readonly table: ConnectionTable = new ConnectionTable();
+  readonly table: ConnectionTable;
   readonly listeners: Listeners = new Listeners();
   track: Tracker | undefined;
   disposed = false;
@@ -27,8 +27,12 @@ export class AdapterContext {
   /** Runs one connection command; set by the command runner. */
   run: (command: ConnectionCommand) => void = () => undefined;
 
-  /** `keepAliveGraceMs` as the user gave it: it caps how long the gate waits for a quiet moment. */
-  constructor(keepAliveGraceMs?: unknown) {
+  /**
+   * `keepAliveGraceMs` as the user gave it: it caps how long the gate waits for a quiet moment. `byAddress`: the
+   * server may hand over TLS sockets or HTTP/2 sessions, which find their raw socket by address (see `ConnectionTable`).
+   */
+  constructor(keepAliveGraceMs?: unknown, byAddress = true) {
+    this.table = new ConnectionTable(byAddress);
     this.gate = createCloseGate({ keepAliveGraceMs });
   }
 

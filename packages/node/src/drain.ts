@@ -2,6 +2,7 @@ import { drainError } from "@drain/core";
 import { assertOptionsObject, createEngine, exposeEngine, type ClosableSocket, type SseOptions, type SseStream } from "@drain/engine";
 import { attach } from "./attach.ts";
 import { createNodeBinding } from "./binding.ts";
+import { Server as HttpServer } from "node:http";
 import { AdapterContext } from "./context.ts";
 import { assertNodeServer } from "./runtime.ts";
 import { bridgeSse, registerWebSocket, registerWebSocketServer } from "./helpers.ts";
@@ -34,7 +35,8 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
     throw drainError("ERR_DRAIN_ALREADY_ATTACHED", "drain() is already attached to this server. Call dispose() on the first one before attaching again.");
   }
   const { websockets, ...engineOptions } = options;
-  const context = new AdapterContext(options.keepAliveGraceMs);
+  // A plain `http.Server` never hands over a TLS socket or an HTTP/2 session: no socket's address is needed.
+  const context = new AdapterContext(options.keepAliveGraceMs, !(server instanceof HttpServer));
   const binding = createNodeBinding(server, context, () => attached.delete(server));
   const engine = createEngine({ env: process.env, ...engineOptions }, binding);
   attached.add(server);
