@@ -8,16 +8,16 @@ import type { ServerResponse } from "node:http";
  */
 export class InFlightResponses {
   #first: ServerResponse | undefined = undefined;
-  /** Responses that arrived while an older one was in flight, oldest first. */
-  #more: ServerResponse[] = [];
+  /** Responses that arrived while an older one was in flight, oldest first; made only then (one object less to reach). */
+  #more: ServerResponse[] | undefined = undefined;
 
   has(response: ServerResponse): boolean {
-    return this.#first === response || (this.#more.length !== 0 && this.#more.includes(response));
+    return this.#first === response || (this.#more !== undefined && this.#more.includes(response));
   }
 
   add(response: ServerResponse): void {
-    if (this.#first === undefined && this.#more.length === 0) this.#first = response;
-    else this.#more.push(response);
+    if (this.#first === undefined && (this.#more === undefined || this.#more.length === 0)) this.#first = response;
+    else (this.#more ??= []).push(response);
   }
 
   /** Forget `response`; false when it was not here. */
@@ -26,41 +26,41 @@ export class InFlightResponses {
       this.#first = undefined;
       return true;
     }
-    if (this.#more.length === 0) return false;
-    const index = this.#more.indexOf(response);
+    const index = this.#more === undefined ? -1 : this.#more.indexOf(response);
     if (index === -1) return false;
-    this.#more.splice(index, 1);
+    this.#more?.splice(index, 1);
     return true;
   }
 
   /** The response the client reads first. */
   oldest(): ServerResponse | undefined {
-    return this.#first ?? this.#more[0];
+    return this.#first ?? this.#more?.[0];
   }
 
   /** Forget the oldest response (the one `oldest()` returned). */
   shift(): void {
     if (this.#first !== undefined) this.#first = undefined;
-    else this.#more.shift();
+    else this.#more?.shift();
   }
 
   /** The `index`-th response, oldest first. */
   at(index: number): ServerResponse | undefined {
-    if (this.#first === undefined) return this.#more[index];
-    return index === 0 ? this.#first : this.#more[index - 1];
+    if (this.#first === undefined) return this.#more?.[index];
+    return index === 0 ? this.#first : this.#more?.[index - 1];
   }
 
   /** The response the client will read last: the one that may carry `Connection: close` without losing another. */
   newest(): ServerResponse | undefined {
-    return this.#more.length !== 0 ? this.#more[this.#more.length - 1] : this.#first;
+    const more = this.#more;
+    return more !== undefined && more.length !== 0 ? more[more.length - 1] : this.#first;
   }
 
   get size(): number {
-    return (this.#first === undefined ? 0 : 1) + this.#more.length;
+    return (this.#first === undefined ? 0 : 1) + (this.#more === undefined ? 0 : this.#more.length);
   }
 
   *[Symbol.iterator](): IterableIterator<ServerResponse> {
     if (this.#first !== undefined) yield this.#first;
-    yield* [...this.#more];
+    if (this.#more !== undefined) yield* [...this.#more];
   }
 }

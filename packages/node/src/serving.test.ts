@@ -133,7 +133,7 @@ describe("ServingCounter", () => {
   }
 
   function counterFor(handed: Map<number, { state: string; inflight: number; last: number }>, clock: { now: number }): ServingCounter {
-    const track = { serving: true, now: () => clock.now, served: (id: number, served: { state: string; inflight: number; last: number }) => void handed.set(id, { ...served }) };
+    const track = { serving: true, now: () => clock.now, served: (id: number, { state, inflight, last }: { state: string; inflight: number; last: number }) => void handed.set(id, { state, inflight, last }) };
     return new ServingCounter(() => track as unknown as Tracker, () => undefined);
   }
 
@@ -148,7 +148,7 @@ describe("ServingCounter", () => {
     counter.request(connection, socket, response);
     // Holding responses, even finished ones until the next request, costs every request.
     expect(connection.responses.size).toBe(0);
-    expect(connection.served).toMatchObject({ state: "active", inflight: 1 });
+    expect(connection).toMatchObject({ state: "active", inflight: 1 });
     // Node let go of it when it finished.
     socket._httpMessage = null;
     clock.now = 1_020;
@@ -175,6 +175,24 @@ describe("ServingCounter", () => {
     counter.settle();
     expect(handed.get(1)).toEqual({ state: "idle", inflight: 0, last: 1_020 });
     expect(connection.responses.size).toBe(0);
+  });
+
+  it("goes back to counting only once a response it held has ended", () => {
+    const handed = new Map<number, { state: string; inflight: number; last: number }>();
+    const counter = counterFor(handed, { now: 1_000 });
+    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
+    const socket = fakeSocket();
+    const first = fakeResponse();
+    socket._httpMessage = first;
+    counter.request(connection, socket, first);
+    counter.settle();
+    expect(connection.responses.size).toBe(1);
+    first.writableFinished = true;
+    const next = fakeResponse();
+    socket._httpMessage = next;
+    counter.request(connection, socket, next);
+    expect(connection.responses.size).toBe(0);
+    expect(connection).toMatchObject({ state: "active", inflight: 1 });
   });
 
   it("counts an end after which Node ended the socket (`Connection: close`) as closing", () => {
@@ -217,7 +235,7 @@ describe("ServingCounter", () => {
     // Node queues the second: the socket is still writing the first.
     counter.request(connection, socket, second);
     expect([...connection.responses]).toEqual([first, second]);
-    expect(connection.served).toMatchObject({ state: "active", inflight: 2 });
+    expect(connection).toMatchObject({ state: "active", inflight: 2 });
     first.writableFinished = true;
     socket._httpMessage = second;
     counter.settle();

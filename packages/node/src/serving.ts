@@ -13,7 +13,7 @@ import type { Connection } from "./connections.ts";
 export const SWEEP_MS = 20;
 
 /**
- * While serving, an HTTP/1 request costs one count on its connection's record (`Connection.served`): no input, no
+ * While serving, an HTTP/1 request costs one count on its connection's record (a `Served`): no input, no
  * clock read, no listener, and no reference to its response. Node itself knows which response it is writing on a
  * socket (`socket._httpMessage`, see `writingNow`), so a sweep that runs `SWEEP_MS` after a request turns up, and
  * before the engine steps any input (`settle`), asks the socket: nothing being written means every response
@@ -46,20 +46,23 @@ export class ServingCounter {
    * (tooling/bench/README.md). A pipelined request, whose response waits for an older one, is held and followed.
    */
   request(connection: Connection, socket: Socket, response: ServerResponse): void {
-    const { served } = connection;
-    if (connection.responses.size === 0 && writingNow(socket) === response) {
-      connection.socket = socket;
-      // The one before ended; nothing reads when (the connection is active again at once).
-      if (served.inflight !== 0) countResponseEnd(served, false, Number.NEGATIVE_INFINITY);
-      countRequest(served);
-    } else {
+    connection.socket = socket;
+    const { responses } = connection;
+    if (responses.size !== 0) {
       // Already counted: a `checkContinue` handler may re-emit the same pair as `request`.
-      if (connection.responses.has(response)) return;
-      connection.socket = socket;
-      followUncounted(connection, Number.NEGATIVE_INFINITY);
+      if (responses.has(response)) return;
+      // Held ones that finished (pipelined, or found being written by a sweep) are counted first, so the
+      // connection takes the counting-only path again once nothing older is in flight.
       countEnded(connection, Number.NEGATIVE_INFINITY);
-      countRequest(served);
-      connection.responses.add(response);
+    }
+    if (responses.size === 0 && writingNow(socket) === response) {
+      // The one before ended; nothing reads when (the connection is active again at once).
+      if (connection.inflight !== 0) countResponseEnd(connection, false, Number.NEGATIVE_INFINITY);
+      countRequest(connection);
+    } else {
+      followUncounted(connection, Number.NEGATIVE_INFINITY);
+      countRequest(connection);
+      responses.add(response);
     }
     this.touch(connection);
   }
@@ -105,7 +108,7 @@ export class ServingCounter {
       if (connection.gone) continue;
       followUncounted(connection, now);
       countEnded(connection, now);
-      track.served(connection.id, connection.served);
+      track.served(connection.id, connection);
       const oldest = connection.responses.oldest();
       if (oldest === undefined) continue;
       if (oldest === connection.sweptOldest) this.#watch(connection);
@@ -151,8 +154,8 @@ function writingNow(socket: Socket): ServerResponse | null | undefined {
  * request on a connection, and only while none is held: a pipelined request holds the one before it first.
  */
 function followUncounted(connection: Connection, now: number): void {
-  const { served, responses, socket } = connection;
-  if (served.inflight === responses.size || socket === undefined) return;
+  const { responses, socket } = connection;
+  if (connection.inflight === responses.size || socket === undefined) return;
   const response = writingNow(socket);
   if (response !== null && response !== undefined && !response.writableFinished && !response.destroyed) {
     responses.add(response);
@@ -161,7 +164,7 @@ function followUncounted(connection: Connection, now: number): void {
   // Ended. Node 20 still names a response in the tick it finished, before it lets go of it and ends the socket
   // after a `Connection: close` one; later only the ended socket tells.
   const closed = (response !== null && response !== undefined && carriedClose(response)) || socket.writableEnded || socket.destroyed;
-  countResponseEnd(served, served.inflight === 1 && closed, now);
+  countResponseEnd(connection, connection.inflight === 1 && closed, now);
 }
 
 /**
@@ -173,7 +176,7 @@ function countEnded(connection: Connection, now: number): void {
   for (let response = responses.oldest(); response !== undefined; response = responses.oldest()) {
     if (!response.writableFinished && !response.destroyed) break;
     // Whether it carried `Connection: close` matters only for the end that leaves nothing in flight.
-    countResponseEnd(connection.served, connection.served.inflight === 1 && carriedClose(response), now);
+    countResponseEnd(connection, connection.inflight === 1 && carriedClose(response), now);
     responses.shift();
     if (connection.watched > 0) connection.watched--;
     if (connection.sweptOldest === response) connection.sweptOldest = undefined;
