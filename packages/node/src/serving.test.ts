@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { drain } from "./drain.ts";
 import type { Socket } from "node:net";
 import type { Tracker } from "@drain/engine";
-import { ConnectionTable } from "./connections.ts";
+import { ConnectionTable, type Connection } from "./connections.ts";
 import { ServingCounter, SWEEP_MS } from "./serving.ts";
 import { get, listen, QUIET, rawClient, responses } from "./testing/net.ts";
 import type { NodeDrain } from "./types.ts";
@@ -132,20 +132,28 @@ describe("ServingCounter", () => {
     return { _httpMessage: null, writableEnded: false, destroyed: false } as unknown as Socket & { _httpMessage: ServerResponse | null };
   }
 
-  function counterFor(handed: Map<number, { state: string; inflight: number; last: number }>, clock: { now: number }): ServingCounter {
-    const track = { serving: true, now: () => clock.now, served: (id: number, { state, inflight, last }: { state: string; inflight: number; last: number }) => void handed.set(id, { state, inflight, last }) };
-    return new ServingCounter(() => track as unknown as Tracker, () => undefined);
+  type Handed = { state: string; inflight: number; last: number };
+
+  /** A counter whose sweeps hand each record's counts to `handed`, at `clock.now`; one connection on one socket. */
+  function setup(): { handed: Map<number, Handed>; clock: { now: number }; counter: ServingCounter; connection: Connection; socket: ReturnType<typeof fakeSocket> } {
+    const handed = new Map<number, Handed>();
+    const clock = { now: 1_000 };
+    const track = { serving: true, now: () => clock.now, served: (id: number, { state, inflight, last }: Handed) => void handed.set(id, { state, inflight, last }) };
+    const counter = new ServingCounter(() => track as unknown as Tracker, () => undefined);
+    return { handed, clock, counter, connection: new ConnectionTable().create({} as Socket, "http1", 1), socket: fakeSocket() };
+  }
+
+  /** A request begins whose response Node gave the socket at once (not pipelined). */
+  function begin({ counter, connection, socket }: ReturnType<typeof setup>, response = fakeResponse()): ReturnType<typeof fakeResponse> {
+    socket._httpMessage = response;
+    counter.request(connection, socket, response);
+    return response;
   }
 
   it("holds no response while serving: the sweep finds the end on the socket and times it at the sweep", () => {
-    const handed = new Map<number, { state: string; inflight: number; last: number }>();
-    const clock = { now: 1_000 };
-    const counter = counterFor(handed, clock);
-    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
-    const socket = fakeSocket();
-    const response = fakeResponse();
-    socket._httpMessage = response;
-    counter.request(connection, socket, response);
+    const at = setup();
+    const { handed, clock, counter, connection, socket } = at;
+    const response = begin(at);
     // Holding responses, even finished ones until the next request, costs every request.
     expect(connection.responses.size).toBe(0);
     expect(connection).toMatchObject({ state: "active", inflight: 1 });
@@ -158,14 +166,9 @@ describe("ServingCounter", () => {
   });
 
   it("follows a response the socket is still writing at the sweep", () => {
-    const handed = new Map<number, { state: string; inflight: number; last: number }>();
-    const clock = { now: 1_000 };
-    const counter = counterFor(handed, clock);
-    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
-    const socket = fakeSocket();
-    const response = fakeResponse();
-    socket._httpMessage = response;
-    counter.request(connection, socket, response);
+    const at = setup();
+    const { handed, clock, counter, connection, socket } = at;
+    const response = begin(at);
     counter.settle();
     expect(connection.responses.oldest()).toBe(response);
     expect(handed.get(1)).toMatchObject({ state: "active", inflight: 1 });
@@ -178,31 +181,21 @@ describe("ServingCounter", () => {
   });
 
   it("goes back to counting only once a response it held has ended", () => {
-    const handed = new Map<number, { state: string; inflight: number; last: number }>();
-    const counter = counterFor(handed, { now: 1_000 });
-    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
-    const socket = fakeSocket();
-    const first = fakeResponse();
-    socket._httpMessage = first;
-    counter.request(connection, socket, first);
+    const at = setup();
+    const { counter, connection } = at;
+    const first = begin(at);
     counter.settle();
     expect(connection.responses.size).toBe(1);
     first.writableFinished = true;
-    const next = fakeResponse();
-    socket._httpMessage = next;
-    counter.request(connection, socket, next);
+    begin(at);
     expect(connection.responses.size).toBe(0);
     expect(connection).toMatchObject({ state: "active", inflight: 1 });
   });
 
   it("counts an end after which Node ended the socket (`Connection: close`) as closing", () => {
-    const handed = new Map<number, { state: string; inflight: number; last: number }>();
-    const counter = counterFor(handed, { now: 1_000 });
-    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
-    const socket = fakeSocket();
-    const response = fakeResponse();
-    socket._httpMessage = response;
-    counter.request(connection, socket, response);
+    const at = setup();
+    const { handed, counter, socket } = at;
+    begin(at);
     socket._httpMessage = null;
     (socket as { writableEnded: boolean }).writableEnded = true;
     counter.settle();
@@ -210,28 +203,19 @@ describe("ServingCounter", () => {
   });
 
   it("counts a finished `Connection: close` response the socket still names (Node 20, in the tick it finished) as closing", () => {
-    const handed = new Map<number, { state: string; inflight: number; last: number }>();
-    const counter = counterFor(handed, { now: 1_000 });
-    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
-    const socket = fakeSocket();
-    const response = Object.assign(fakeResponse(), { shouldKeepAlive: false });
-    socket._httpMessage = response;
-    counter.request(connection, socket, response);
+    const at = setup();
+    const { handed, counter } = at;
+    const response = begin(at, Object.assign(fakeResponse(), { shouldKeepAlive: false }));
     response.writableFinished = true;
     counter.settle();
     expect(handed.get(1)).toEqual({ state: "closing", inflight: 0, last: 1_000 });
   });
 
   it("holds a pipelined request's response, and takes the one it waits for from the socket", () => {
-    const handed = new Map<number, { state: string; inflight: number; last: number }>();
-    const clock = { now: 1_000 };
-    const counter = counterFor(handed, clock);
-    const connection = new ConnectionTable().create({} as Socket, "http1", 1);
-    const socket = fakeSocket();
-    const first = fakeResponse();
+    const at = setup();
+    const { handed, clock, counter, connection, socket } = at;
+    const first = begin(at);
     const second = fakeResponse();
-    socket._httpMessage = first;
-    counter.request(connection, socket, first);
     // Node queues the second: the socket is still writing the first.
     counter.request(connection, socket, second);
     expect([...connection.responses]).toEqual([first, second]);
