@@ -14,7 +14,7 @@ export interface Connection extends Served {
   /** The TLS socket wrapping `raw`, once its handshake is done. Requests see this one as `req.socket`. */
   tls: Socket | undefined;
   session: ServerHttp2Session | undefined;
-  /** The socket its HTTP/1.1 requests arrive on (`request.socket`: the TLS one for HTTPS), once one did. */
+  /** The socket its HTTP/1.1 requests arrive on (`request.socket`: the TLS one for HTTPS), set while serving for the sweep (serving.ts). */
   socket: Socket | undefined;
   /**
    * HTTP/1.1 responses in flight that drain follows (more than one only with pipelining). While serving, the one

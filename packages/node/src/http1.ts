@@ -47,7 +47,6 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
   // than marked on the response: a property added to every ServerResponse slows Node's own code that reads it.)
   if (connection.responses.has(response)) return false;
-  connection.socket = socket;
   connection.responses.add(response);
   if (connection.closing) markNewest(connection);
   track.request(connection.id);
