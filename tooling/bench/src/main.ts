@@ -1,9 +1,10 @@
 /**
  * `pnpm bench [core|overhead|scale|rolling ...]`: every part by default, or the parts named. Each prints a table
  * next to its goals and writes results/<part>.json. `--quick` shortens every part (for a first look, not for
- * quoting); `--runtime=node,bun` limits overhead, scale and rolling to those runtimes; `--rounds=N` and
- * `--requests=N` set the overhead part's rounds and requests per server per round (more rounds narrow its
- * confidence intervals).
+ * quoting); `--runtime=node,bun` limits overhead, scale and rolling to those runtimes; `--rounds=N` runs the
+ * overhead part for exactly N rounds per runtime (by default 30, then more while drain's interval is not yet
+ * narrower than its ceiling, up to `--max-rounds=N`, 60 by default); `--requests=N` sets its requests per server
+ * per round (more rounds narrow its confidence intervals).
  */
 import { runCore } from "./core.ts";
 import { OVERHEAD_DEFAULTS, runOverhead } from "./overhead.ts";
@@ -30,6 +31,12 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
   console.error(`--rounds=${roundsArg}: use a whole number of rounds, at least 1 (30 by default)`);
   process.exit(2);
 }
+const maxRoundsArg = args.find((a) => a.startsWith("--max-rounds="))?.slice("--max-rounds=".length);
+const maxRounds = maxRoundsArg === undefined ? undefined : Number(maxRoundsArg);
+if (maxRounds !== undefined && !(Number.isInteger(maxRounds) && maxRounds >= (rounds ?? OVERHEAD_DEFAULTS.rounds))) {
+  console.error(`--max-rounds=${maxRoundsArg}: use a whole number of rounds, at least --rounds (${rounds ?? OVERHEAD_DEFAULTS.rounds}); ${OVERHEAD_DEFAULTS.maxRounds} by default`);
+  process.exit(2);
+}
 const requestsArg = args.find((a) => a.startsWith("--requests="))?.slice("--requests=".length);
 const requests = requestsArg === undefined ? undefined : Number(requestsArg);
 if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1_000)) {
@@ -49,8 +56,9 @@ for (const part of parts) {
   if (part === "core") runCore();
   if (part === "overhead") await runOverhead({
       ...OVERHEAD_DEFAULTS,
-      ...(quick ? { rounds: 3, requests: 10_000, slices: 2, warmupRequests: 5_000 } : {}),
-      ...(rounds === undefined ? {} : { rounds }),
+      ...(quick ? { rounds: 3, maxRounds: 3, requests: 10_000, slices: 2, warmupRequests: 5_000 } : {}),
+      ...(rounds === undefined ? {} : { rounds, maxRounds: maxRounds ?? rounds }),
+      ...(rounds === undefined && maxRounds !== undefined ? { maxRounds } : {}),
       ...(requests === undefined ? {} : { requests }),
       runtimes: chosen ?? OVERHEAD_RUNTIMES,
     });

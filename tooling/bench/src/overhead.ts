@@ -25,7 +25,13 @@ import { cpuBetween, cpuSnapshot } from "./cpu-time.ts";
 import { type ServerProcess, startServer, stopServer } from "./server-process.ts";
 
 export interface OverheadOptions {
+  /** Rounds per runtime at least. */
   readonly rounds: number;
+  /**
+   * Rounds per runtime at most: after `rounds`, more are run while drain's interval is still as wide as the
+   * ceiling or wider (see `enoughRounds`). Equal to `rounds` for a fixed count.
+   */
+  readonly maxRounds: number;
   /** Requests each server answers per round (and per warm-up), so every measurement does the same work. */
   readonly requests: number;
   /** Each round's requests are taken in this many turns per variant (see `runRuntime`). */
@@ -37,6 +43,10 @@ export interface OverheadOptions {
 
 export const OVERHEAD_DEFAULTS: OverheadOptions = {
   rounds: 30,
+  // Node's round figures spread with a standard deviation of about 2.7 % on this machine (slices within a round
+  // about 10 %): 30 rounds gave it intervals 2.3 to 3 points wide, 35 one of 1.9. Bun's and Deno's are narrower
+  // than the 2 % ceiling at 30.
+  maxRounds: 60,
   // Six measured slices of 8,000 per server and round (each slice a fresh autocannon run of 50 connections),
   // after three such slices to warm up. More requests would make each round longer, and longer rounds let the
   // machine's load drift between the two halves of a pair.
@@ -51,6 +61,23 @@ export const OVERHEAD_DEFAULTS: OverheadOptions = {
 export const CPU_CEILING = 0.02;
 /** Drain's floor on req/s, as a share of bare's (the second figure). */
 const GOALS: Record<Runtime, number> = { node: 0.98, node24: 0.98, bun: 0.97, deno: 0.97 };
+/**
+ * Whether a runtime has had rounds enough: at least `minRounds`, then until the interval of drain's added share
+ * (`relatives`, one per round so far) is narrower than the ceiling, or `maxRounds` are done. The stop depends only
+ * on the interval's width, never on where it lies, so it does not steer the verdict.
+ *
+ * @example
+ * ```ts
+ * enoughRounds([0.03, 0.035, 0.04, 0.03, 0.032, 0.034], 6, 10, 0.02); // true: 1 point wide after 6 rounds
+ * ```
+ */
+export function enoughRounds(relatives: readonly number[], minRounds: number, maxRounds: number, ceiling: number): boolean {
+  if (relatives.length < minRounds) return false;
+  if (relatives.length >= maxRounds) return true;
+  const interval = medianInterval(relatives);
+  return interval.high - interval.low < ceiling;
+}
+
 /** The A/A control: another bare server, started the same way as the first. */
 const CONTROL = "bare-again";
 const VARIANTS: Record<Runtime, readonly string[]> = {
@@ -93,6 +120,8 @@ export interface VariantResult {
   readonly perRound: number[];
   /** Server CPU µs per request, per round (same order as `perRound`). */
   readonly cpuPerRound: number[];
+  /** Server CPU µs per request of every measured slice, per round (for looking at where the noise comes from). */
+  readonly cpuSlices: number[][];
   readonly medianRps: number;
   /** Median over rounds of (this variant's req/s ÷ bare's req/s in the same round). */
   readonly ratio: number;
@@ -165,10 +194,11 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
   // Per variant, each round's difference from bare (the median over its slice pairs: `pairedCost` over the slices).
   const added = new Map<string, number[]>(variants.map((v) => [v, []]));
   const relative = new Map<string, number[]>(variants.map((v) => [v, []]));
+  const sliceLog = new Map<string, number[][]>(variants.map((v) => [v, []]));
   const sliceSize = Math.ceil(options.requests / options.slices);
   const warmSlices = Math.ceil(options.warmupRequests / sliceSize);
   let coarse = 0;
-  for (let round = 0; round < options.rounds; round += 1) {
+  for (let round = 0; !enoughRounds(relative.get("drain") as number[], options.rounds, options.maxRounds, CPU_CEILING); round += 1) {
     // Fresh processes every round: two identical servers can differ by several percent for the life of the
     // process (measured with the A/A control), so one process per variant would turn that into the figure.
     const servers = await startVariants(runtime, variants);
@@ -197,6 +227,7 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
         cpu.get(variant)?.push((sum.cpuMs * 1000) / Math.max(1, sum.requests));
         const difference = pairedCost(slices.get("bare") as number[], slices.get(variant) as number[]);
         added.get(variant)?.push(difference.added);
+        sliceLog.get(variant)?.push(slices.get(variant) as number[]);
         relative.get(variant)?.push(difference.relative);
       }
     } finally {
@@ -204,6 +235,8 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
     }
   }
   if (coarse > 0) console.log(`note: ${runtime}: a server thread exited during ${coarse} measurement(s); those used the 10 ms /proc/<pid>/stat ticks.`);
+  const done = (relative.get("drain") as number[]).length;
+  if (done > options.rounds) console.log(`note: ${runtime}: ${done} rounds (${options.rounds} at least, then until drain's CPU interval was narrower than the ${fmt(CPU_CEILING * 100, 0)} % ceiling, ${options.maxRounds} at most).`);
   const bare = rps.get("bare") as number[];
   return variants.map((variant) => {
     const perRound = rps.get(variant) as number[];
@@ -218,6 +251,7 @@ async function runRuntime(runtime: Runtime, options: OverheadOptions): Promise<V
       variant,
       perRound,
       cpuPerRound,
+      cpuSlices: sliceLog.get(variant) as number[][],
       medianRps: median(perRound),
       ratio: median(ratios),
       ratioInterval,
@@ -239,7 +273,7 @@ const span = (i: MedianInterval, digits: number, scale = 1): string => `${signed
 export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise<VariantResult[]> {
   console.log(
     `\n## overhead: keep-alive hello world, autocannon ${options.connections} connections, pipelining 1, ` +
-      `${options.rounds} rounds x ${fmt(options.requests)} requests per variant (in ${options.slices} alternating slices) after ${fmt(options.warmupRequests)} taken the same way to warm up, ` +
+      `${options.rounds === options.maxRounds ? options.rounds : `${options.rounds} to ${options.maxRounds}`} rounds x ${fmt(options.requests)} requests per variant (in ${options.slices} alternating slices) after ${fmt(options.warmupRequests)} taken the same way to warm up, ` +
       `fresh processes every round (client and servers share ${machine()["cores"]} cores, load average ${loadLine()})\n`,
   );
   const results: VariantResult[] = [];
@@ -280,7 +314,7 @@ export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS):
   console.log(table(["runtime", "variant", "req/s (median)", "ratio vs bare", `${fmt(coverage * 100, 1)} % interval`, "goal", "", "errors"], rows));
   console.log(
     "\nEach interval is where the median lies with that confidence, from the spread over the rounds. " +
-      "ok / MISSED: the whole interval is on the good / bad side of the goal; unclear: the goal is inside it (more --rounds narrow it). " +
+      "ok / MISSED: the whole interval is on the good / bad side of the goal; unclear: the goal is inside it (more rounds narrow it: --max-rounds). " +
       `${CONTROL} is a second bare server, the A/A control: its intervals should contain 0 added and a ratio of 1.`,
   );
   for (const r of others.filter((r) => r.variant === CONTROL)) {
@@ -289,7 +323,7 @@ export async function runOverhead(options: OverheadOptions = OVERHEAD_DEFAULTS):
   }
   for (const r of others.filter((r) => r.cpuCeiling !== undefined)) {
     const width = r.cpuAdded.relativeInterval.high - r.cpuAdded.relativeInterval.low;
-    if (width > (r.cpuCeiling as number)) console.log(`note: ${r.runtime}'s CPU interval is ${fmt(width * 100, 1)} points wide, wider than the ${fmt((r.cpuCeiling as number) * 100, 0)} % ceiling: more --rounds or a quieter machine would narrow it.`);
+    if (width >= (r.cpuCeiling as number)) console.log(`note: ${r.runtime}'s CPU interval is ${fmt(width * 100, 1)} points wide after ${r.cpuPerRound.length} rounds, not narrower than the ${fmt((r.cpuCeiling as number) * 100, 0)} % ceiling: more --max-rounds or a quieter machine would narrow it.`);
   }
   writeResults("overhead", { at: new Date().toISOString(), machine: machine(), versions: runtimeVersions(), options, results });
   return results;
