@@ -64,7 +64,7 @@ const GOALS: Record<Runtime, number> = { node: 0.98, node24: 0.98, bun: 0.97, de
 /**
  * Whether a runtime has had rounds enough: at least `minRounds`, then until the interval of drain's added share
  * (`relatives`, one per round so far) is narrower than the ceiling, or `maxRounds` are done. The stop depends only
- * on the interval's width, never on where it lies, so it does not steer the verdict.
+ * on the interval's width, never on where it lies: it does not aim at a verdict.
  *
  * @example
  * ```ts
