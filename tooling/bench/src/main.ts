@@ -57,8 +57,8 @@ for (const part of parts) {
   if (part === "overhead") await runOverhead({
       ...OVERHEAD_DEFAULTS,
       ...(quick ? { rounds: 3, maxRounds: 3, requests: 10_000, slices: 2, warmupRequests: 5_000 } : {}),
-      ...(rounds === undefined ? {} : { rounds, maxRounds: maxRounds ?? rounds }),
-      ...(rounds === undefined && maxRounds !== undefined ? { maxRounds } : {}),
+      ...(rounds === undefined ? {} : { rounds, maxRounds: rounds }),
+      ...(maxRounds === undefined ? {} : { maxRounds }),
       ...(requests === undefined ? {} : { requests }),
       runtimes: chosen ?? OVERHEAD_RUNTIMES,
     });

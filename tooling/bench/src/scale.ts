@@ -19,6 +19,7 @@ import { machine, writeResults } from "./results.ts";
 import { type Runtime, RUNTIMES, runtimeVersions } from "./runtimes.ts";
 import { rssBytes, startServer, stopServer } from "./server-process.ts";
 import { type MedianInterval, medianInterval } from "./median-interval.ts";
+import { costVerdict } from "./paired-cost.ts";
 import { fmt, median, percentile, table, verdict } from "./table.ts";
 
 export interface ScaleOptions {
@@ -180,8 +181,8 @@ async function idleOnly(runtime: Runtime, count: number, runs: number): Promise<
  * ```
  */
 export function idleOnlyVerdict(interval: Pick<MedianInterval, "low" | "high">, allClosed: boolean): "ok" | "MISSED" | "unclear" {
-  if (!allClosed || !(interval.low <= IDLE_ONLY_CEILING)) return "MISSED";
-  return interval.high <= IDLE_ONLY_CEILING ? "ok" : "unclear";
+  if (!allClosed || Number.isNaN(interval.low)) return "MISSED";
+  return costVerdict(interval, IDLE_ONLY_CEILING);
 }
 
 async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<ScaleResult> {
@@ -270,19 +271,19 @@ export async function runScale(options: ScaleOptions = SCALE_DEFAULTS): Promise<
   for (const runtime of options.runtimes) results.push(await runRuntime(runtime, options));
   const rows: string[][] = [];
   for (const r of results) {
-    const add = (figure: string, measured: string, goal = "", met?: boolean): void => {
-      rows.push([r.runtime, figure, measured, goal, verdict(met)]);
+    /** `met`: whether the goal was met, or the verdict itself where the run may not tell (`unclear`). */
+    const add = (figure: string, measured: string, goal = "", met?: boolean | string): void => {
+      rows.push([r.runtime, figure, measured, goal, typeof met === "string" ? met : verdict(met)]);
     };
     const io = r.idleOnly;
     add(`idle only, last FIN: drain (median of ${io.drainP100Ms.length})`, `${ms(median(io.drainP100Ms))} [${io.drainP100Ms.map((v) => fmt(v)).join(", ")}] (${pct(Math.min(...io.drainClosed))})`);
     add(`idle only, last FIN: runtime's own stop`, `${ms(median(io.nativeP100Ms))} [${io.nativeP100Ms.map((v) => fmt(v)).join(", ")}]`);
-    rows.push([
-      r.runtime,
+    add(
       `idle only, drain ÷ own stop: median of pairs, ${fmt(io.ratioInterval.coverage * 100, 1)} % interval (every pair)`,
       `${fmt(io.ratio, 2)} [${fmt(io.ratioInterval.low, 2)}, ${fmt(io.ratioInterval.high, 2)}] (${io.ratios.map((v) => fmt(v, 2)).join(", ")})`,
       `<= ${IDLE_ONLY_CEILING}`,
       io.verdict,
-    ]);
+    );
     add("mixed: idle closed (FIN), p50 / p100", `${ms(r.idleFinP50Ms)} / ${ms(r.idleFinP100Ms)} (${pct(r.idleClosed)})`, "<= 100 ms", r.idleClosed === 1 && r.idleFinP100Ms <= 100);
     add("SSE last frame + clean end", `${pct(r.sseDelivered)}, last at ${ms(r.sseEndP100Ms)}`, "100 %", r.sseDelivered === 1);
     add("WebSocket 1001", `${pct(r.wsDelivered)}, last at ${ms(r.wsCloseP100Ms)}`, "100 %", r.wsDelivered === 1);
