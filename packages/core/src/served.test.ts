@@ -1,16 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, servedRecord, stepInto, type Served } from "./index.ts";
+import { applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, readsServed, servedRecord, stepInto, type Served } from "./index.ts";
 import type { Command, Id, Input, Mode, Options } from "./types.ts";
 import { NODE, type State } from "./testing/fixtures.test-helpers.ts";
 import { dt, pick, servingOptions, shutdownAction, withShutdown } from "./testing/serving-history.test-helpers.ts";
 
 /*
- * An adapter that counts HTTP/1 requests on its connection records while serving (what @drain/node does) against
- * stepping every input. The adapter counts a request at once, sees a response end only at its next sweep or the
- * connection's next request (in order, per connection; a request does not know when they ended), and sweeps
- * before every input it steps and now and then in between. From any history, a
- * shutdown at any point gives the same commands, counts and report.
+ * An adapter that keeps HTTP/1 requests on its connection records while serving against stepping every input. The
+ * adapter counts a request at once, sees a response end only at its next sweep or the connection's next request (in
+ * order, per connection; a request does not know when they ended), and hands its records to the machine only
+ * where the engine asks it to: before an input for which `readsServed` holds, and before `counts()` (the `sweep`
+ * action). Every other input is stepped on the machine's stale picture. From any history, a shutdown at any point
+ * gives the same commands, counts and report: no other input reads what the adapter kept.
  */
 
 type Action =
@@ -67,7 +68,7 @@ class Counting extends Stepping {
       this.dirty.add(input.id);
       return [];
     }
-    if (this.state.phase === "serving") this.sweep();
+    if (this.state.phase === "serving" && readsServed(input)) this.sweep();
     if (input.type === "open") this.records.set(input.id, { served: servedRecord(), unswept: [], ended: false });
     return super.feed(input);
   }
@@ -160,7 +161,8 @@ describe("HTTP/1 requests counted on the adapter's records while serving", () =>
           expect(counted.feed(input)).toEqual(stepped.feed(input));
           expect(phase(counted.state)).toBe(phase(stepped.state));
           expect(nextDeadline(counted.state)).toBe(nextDeadline(stepped.state));
-          if (input.type !== "request" && input.type !== "response-end") expect(counts(counted.state)).toEqual(counts(stepped.state));
+          // Once serving has ended, every input is stepped: the pictures agree without a hand-over.
+          if (phase(counted.state) !== "serving") expect(counts(counted.state)).toEqual(counts(stepped.state));
         }
         const end: Input[] = [
           { type: "tick", now: now + 20_000 },
@@ -201,5 +203,11 @@ describe("HTTP/1 requests counted on the adapter's records while serving", () =>
     expect(counts(state)).toMatchObject({ active: 1, requests: 1, upgraded: 1 });
     stepInto(state, { type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 }, []);
     expect(applyServed(state, 2, servedRecord())).toBe(false);
+  });
+
+  it("says only the shutdown reads what adapters keep", () => {
+    const others: Input["type"][] = ["open", "request", "response-end", "upgrade", "stream-open", "closed", "listener-closed", "probe", "tick", "ready", "hook-done"];
+    expect(readsServed({ type: "shutdown" })).toBe(true);
+    for (const type of others) expect(readsServed({ type })).toBe(false);
   });
 });

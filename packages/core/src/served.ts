@@ -1,13 +1,28 @@
 import type { State } from "./state.ts";
-import type { Id } from "./types.ts";
+import type { Id, Input } from "./types.ts";
 
 /*
  * While serving, an HTTP/1 connection's requests and response ends cause no command, and the machine reads them
- * only when the shutdown starts (and in `counts`). So an adapter may count them on its own connection record, with
+ * only when the shutdown starts (and in `counts`). So an adapter may keep them on its own connection record, with
  * the same rules as `onRequest` / `onResponseEnd` (below), and hand the result to the machine with `applyServed`
- * before it steps any input: no input, no clock read per request. `served.test.ts` checks that a shutdown at any
- * point of a random serving history then gives the same commands, counts and report as stepping every event.
+ * before it steps an input that reads them (`readsServed`): no input, no clock read per request. `served.test.ts`
+ * checks that a shutdown at any point of a random serving history then gives the same commands, counts and report
+ * as stepping every event.
  */
+
+/**
+ * Whether stepping `input` while serving reads HTTP/1 connections' states, so an adapter that keeps them itself
+ * must hand them over first (`applyServed`): only the shutdown does. `counts` reads them too.
+ *
+ * @example
+ * ```ts
+ * if (phase(state) === "serving" && readsServed(input)) for (const [id, served] of records) applyServed(state, id, served);
+ * stepInto(state, input, out);
+ * ```
+ */
+export function readsServed(input: Pick<Input, "type">): boolean {
+  return input.type === "shutdown";
+}
 
 /** One HTTP/1 connection's requests, counted by its adapter while serving. Create it with `servedRecord()`. */
 export interface Served {

@@ -24,7 +24,7 @@ export interface FeedLoop {
  * // With an adapter that counts HTTP/1 requests itself while serving, pass its `settle` as the last argument.
  * ```
  */
-export function createFeedLoop(state: State, clock: EngineClock, run: (command: Command) => void, afterStep: () => void, settle?: () => void): FeedLoop {
+export function createFeedLoop(state: State, clock: EngineClock, run: (command: Command) => void, afterStep: () => void, settle?: (next?: Input) => void): FeedLoop {
   let stopped = false;
   let timer: unknown;
   let timerAt: number | undefined;
@@ -55,10 +55,11 @@ export function createFeedLoop(state: State, clock: EngineClock, run: (command: 
         // read; emptied before each step (when needed: setting the length is a runtime call) so a command that
         // threw leaves nothing behind for the next feed.
         if (commands.length !== 0) commands.length = 0;
-        // What the adapter counted itself while serving joins the core's picture before the core acts on anything,
-        // and once more right after the step that ends serving, when the adapter goes back to feeding each request.
+        // What the adapter kept itself while serving joins the core's picture before the core acts on it (the
+        // adapter is told the input, see `RuntimeBinding.settle`), and once more right after the step that ends
+        // serving, when the adapter goes back to feeding each request.
         const wasServing = settle !== undefined && state.phase === "serving";
-        if (wasServing) settle();
+        if (wasServing) settle(next);
         stepInto(state, next, commands);
         if (wasServing && state.phase !== "serving") settle();
         for (let i = 0; i < commands.length; i++) run(commands[i] as Command);

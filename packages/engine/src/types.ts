@@ -7,6 +7,7 @@ import type {
   GoawayCommand,
   HookReport,
   Id,
+  Input,
   MarkClosingCommand,
   Mode,
   Options as CoreOptions,
@@ -68,11 +69,13 @@ export interface RuntimeBinding {
    */
   start?(track: Tracker): void;
   /**
-   * Hand to the core what the adapter counted on its own records while serving (through `track.served`), so the
-   * core acts on the whole picture. The engine calls it before every input it steps while serving, once right
-   * after the step that ends serving (from then on the adapter feeds every request again), and before `counts()`.
+   * Hand to the core what the adapter kept on its own records while serving (through `track.served`), so the core
+   * acts on the whole picture. The engine calls it with `next`, the input about to be stepped, before every input it
+   * steps while serving (only those for which the core's `readsServed` holds need the records); with no argument
+   * right after the step that ends serving (from then on the adapter feeds every request again) and before
+   * `counts()`, which reads the records too.
    */
-  settle?(): void;
+  settle?(next?: Input): void;
   /** Remove every listener and wrapper the adapter added. Called by `engine.dispose()`. */
   dispose?(): void;
   /**

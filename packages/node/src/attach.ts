@@ -3,6 +3,7 @@ import type { Http2ServerRequest, ServerHttp2Session, ServerHttp2Stream } from "
 import type { Server, Socket } from "node:net";
 import type { AdapterContext } from "./context.ts";
 import { onConnection, onRequest, onSecureConnection, onUpgrade } from "./http1.ts";
+import { writingNow } from "./serving.ts";
 import { onCompatRequest, onSession, onStream } from "./http2.ts";
 
 
@@ -24,13 +25,24 @@ export function attach(context: AdapterContext, server: Server): void {
  * - a `'request'` listener on an HTTP/2 server switches on the compat layer the app may not use;
  * - the wrapper runs before every listener, even ones the app prepends later, so a synchronous handler
  *   already sees the `Connection: close` the engine asks for.
+ *
+ * While serving, an HTTP/1 request whose response Node gave the socket at once (not pipelined) is passed on after
+ * one comparison, before anything else: drain reads its connection from Node when it needs to (serving.ts).
  */
 function wrapEmit(context: AdapterContext, server: Server): void {
   const hadOwn = Object.prototype.hasOwnProperty.call(server, "emit");
   const original = server.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
+  const { serving, table } = context;
+  // Sockets the server accepted before drain was attached are adopted at their first request (http1.ts), so
+  // while there may be any, a request passes only on a socket drain knows. `_connections` is the server's count.
+  const adopting = (server as { _connections?: unknown })._connections !== 0;
   // The event's first two arguments are named so that `observe` reads them without V8 making an `arguments`
   // object; `arguments` itself only goes to Reflect.apply, which copies nothing. This runs for every request.
   const wrapped = function (this: Server, event: string | symbol, first?: unknown, second?: unknown): boolean {
+    if (event === "request" && serving.readingOnly) {
+      const socket = (first as IncomingMessage).socket;
+      if (writingNow(socket) === second && (!adopting || table.known(socket) !== undefined)) return Reflect.apply(original, this, arguments) as boolean;
+    }
     if (typeof event === "string" && !context.disposed && observe(context, event, first, second)) {
       // The listener is about to close: the app gets this request once it has (see `stopAcceptingWhenQuiet`). A
       // client that left meanwhile sent a request nobody waits for; the app never sees it, as with one cut before

@@ -50,7 +50,7 @@ export function createNodeBinding(server: DrainableServer, context: AdapterConte
     start(track) {
       context.track = track;
     },
-    settle: () => context.serving.settle(),
+    settle: (next) => context.serving.settle(next),
     finish() {
       context.gate.now();
       // Nothing tracked should remain; anything that does would keep the process (or a test) alive.

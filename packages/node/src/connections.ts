@@ -14,11 +14,11 @@ export interface Connection extends Served {
   /** The TLS socket wrapping `raw`, once its handshake is done. Requests see this one as `req.socket`. */
   tls: Socket | undefined;
   session: ServerHttp2Session | undefined;
-  /** The socket its HTTP/1.1 requests arrive on (`request.socket`: the TLS one for HTTPS), set while serving for the sweep (serving.ts). */
-  socket: Socket | undefined;
+  /** Requests arrive on a TLS socket (`tls`, once its handshake is done), never on `raw`. */
+  readonly secure: boolean;
   /**
-   * HTTP/1.1 responses in flight that drain follows (more than one only with pipelining). While serving, the one
-   * Node is writing may be counted (`inflight`) without being here (serving.ts).
+   * HTTP/1.1 responses in flight that drain follows. While serving, only pipelined ones and those in flight when
+   * the core last read the connection (serving.ts); after, every one.
    */
   readonly responses: InFlightResponses;
   /** The response that carries the `Connection: close` drain asked for (see `markNewest`). */
@@ -26,12 +26,10 @@ export interface Connection extends Served {
   /** `mark-closing` arrived: every response on this connection, now or later, gets `Connection: close`. */
   closing: boolean;
   gone: boolean;
-  /** Waiting for the next sweep. */
-  dirty: boolean;
-  /** How many of the oldest `responses` have a `'close'` listener (serving.ts). */
-  watched: number;
-  /** The oldest response in flight at the last sweep. */
-  sweptOldest: ServerResponse | undefined;
+  /** `bytesRead` of its request socket at the last look while serving (serving.ts). */
+  seenBytes: number;
+  /** The look that first found it quiet since it was last busy, undefined when none has yet (serving.ts). */
+  quietSince: number | undefined;
   /**
    * `addressKey(raw)` taken at accept, where TLS sockets or sessions may need it (a destroyed socket may no longer
    * know its peer); undefined on a plain `http.Server`.
@@ -57,9 +55,15 @@ export class ConnectionTable {
   /** Only where TLS sockets or HTTP/2 sessions occur: taking a socket's address costs a system call. */
   readonly #byAddress: Map<string, Connection> | undefined;
 
-  /** `byAddress`: whether TLS sockets and sessions must find their raw socket by address (not a plain `http.Server`). */
-  constructor(byAddress = true) {
+  readonly #secure: boolean;
+
+  /**
+   * `byAddress`: whether TLS sockets and sessions must find their raw socket by address (not a plain
+   * `http.Server`). `secure`: whether requests arrive on TLS sockets (an HTTPS or secure HTTP/2 server).
+   */
+  constructor(byAddress = true, secure = false) {
     this.#byAddress = byAddress ? new Map() : undefined;
+    this.#secure = secure;
   }
 
   create(raw: Socket, kind: "http1" | "http2", id: Id): Connection {
@@ -76,14 +80,13 @@ export class ConnectionTable {
       raw,
       tls: undefined,
       session: undefined,
-      socket: undefined,
+      secure: this.#secure,
       responses: new InFlightResponses(),
       marked: undefined,
       closing: false,
       gone: false,
-      dirty: false,
-      watched: 0,
-      sweptOldest: undefined,
+      seenBytes: 0,
+      quietSince: undefined,
       key,
     };
     this.#byId.set(id, connection);
@@ -108,7 +111,7 @@ export class ConnectionTable {
   /** Take the records off their sockets and sessions (dispose): a socket that outlives the drain keeps none alive. */
   unlinkAll(): void {
     for (const connection of this.#byId.values()) {
-      for (const object of [connection.raw, connection.tls, connection.session, connection.socket]) {
+      for (const object of [connection.raw, connection.tls, connection.session]) {
         if (object !== undefined && this.known(object) === connection) (object as unknown as Record<symbol, Connection | undefined>)[this.#own] = undefined;
       }
     }
@@ -150,5 +153,10 @@ export class ConnectionTable {
 
   all(): Connection[] {
     return [...this.#byId.values()];
+  }
+
+  /** Visit every connection, without the copy `all()` makes (nothing may be added or removed meanwhile). */
+  forEach(visit: (connection: Connection) => void): void {
+    for (const connection of this.#byId.values()) visit(connection);
   }
 }

@@ -3,7 +3,7 @@ import { createCloseGate, type CloseGate, type ConnectionCommand, type Tracker }
 import { ConnectionTable, type Connection } from "./connections.ts";
 import { Listeners } from "./listeners.ts";
 import { listenForEnd } from "./http1.ts";
-import { ServingCounter } from "./serving.ts";
+import { ServingReader } from "./serving.ts";
 
 /**
  * What the event handlers and the command runner share: the connection table, the engine's tracker and
@@ -14,11 +14,8 @@ export class AdapterContext {
   readonly listeners: Listeners = new Listeners();
   track: Tracker | undefined;
   disposed = false;
-  /** Counts HTTP/1.1 requests while serving (serving.ts). */
-  readonly serving: ServingCounter = new ServingCounter(
-    () => this.tracker(),
-    (connection, response) => listenForEnd(this, connection, response),
-  );
+  /** Reads HTTP/1.1 connections from Node while serving (serving.ts). */
+  readonly serving: ServingReader;
   /**
    * From `stop-accepting` until the listener has closed at a quiet moment, HTTP/1 requests wait before they reach
    * the app (see `stopAcceptingWhenQuiet` in binding.ts).
@@ -30,10 +27,16 @@ export class AdapterContext {
   /**
    * `keepAliveGraceMs` as the user gave it: it caps how long the gate waits for a quiet moment. `byAddress`: the
    * server may hand over TLS sockets or HTTP/2 sessions, which find their raw socket by address (see `ConnectionTable`).
+   * `secure`: its HTTP/1.1 requests arrive on TLS sockets.
    */
-  constructor(keepAliveGraceMs?: unknown, byAddress = true) {
-    this.table = new ConnectionTable(byAddress);
+  constructor(keepAliveGraceMs?: unknown, byAddress = true, secure = false) {
+    this.table = new ConnectionTable(byAddress, secure);
     this.gate = createCloseGate({ keepAliveGraceMs });
+    this.serving = new ServingReader(
+      this.table,
+      () => this.tracker(),
+      (connection, response) => listenForEnd(this, connection, response),
+    );
   }
 
   /** The tracker, or undefined after `dispose()`; every handler bails out on undefined. */
@@ -50,6 +53,7 @@ export class AdapterContext {
     const id = track.allocate();
     const connection = this.table.create(raw, kind, id);
     init?.(connection);
+    this.serving.opened();
     track.opened(id, kind);
     return this.table.byId(id);
   }

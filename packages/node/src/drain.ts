@@ -3,6 +3,7 @@ import { assertOptionsObject, createEngine, exposeEngine, type ClosableSocket, t
 import { attach } from "./attach.ts";
 import { createNodeBinding } from "./binding.ts";
 import { Server as HttpServer } from "node:http";
+import { Server as TlsServer } from "node:tls";
 import { AdapterContext } from "./context.ts";
 import { assertNodeServer } from "./runtime.ts";
 import { bridgeSse, registerWebSocket, registerWebSocketServer } from "./helpers.ts";
@@ -36,7 +37,7 @@ export function drain(server: DrainableServer, options: NodeDrainOptions = {}): 
   }
   const { websockets, ...engineOptions } = options;
   // A plain `http.Server` never hands over a TLS socket or an HTTP/2 session: no socket's address is needed.
-  const context = new AdapterContext(options.keepAliveGraceMs, !(server instanceof HttpServer));
+  const context = new AdapterContext(options.keepAliveGraceMs, !(server instanceof HttpServer), server instanceof TlsServer);
   const binding = createNodeBinding(server, context, () => attached.delete(server));
   const engine = createEngine({ env: process.env, ...engineOptions }, binding);
   attached.add(server);

@@ -3,6 +3,7 @@ import type { Id } from "@drain/core";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { carriedClose, markNewest } from "./commands.ts";
+import { writingNow } from "./serving.ts";
 import type { Connection } from "./connections.ts";
 import type { AdapterContext } from "./context.ts";
 
@@ -28,10 +29,11 @@ export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): 
 
 /**
  * A request on an HTTP/1.1 connection (`'request'`, `'checkContinue'`, `'checkExpectation'`), seen before any
- * user listener runs. While serving it is only counted on its connection (serving.ts). Once the shutdown has
- * started, the response is registered before the engine hears of the request, so a `mark-closing` that the engine
- * answers synchronously already reaches it. Returns true when the request must wait before it reaches the app:
- * the listener is about to close (see `stopAcceptingWhenQuiet` in binding.ts).
+ * user listener runs. While serving only a pipelined one is held (serving.ts; attach.ts passes most requests on
+ * before they get here). Once the shutdown has started, the response is registered before the engine hears of the
+ * request, so a `mark-closing` that the engine answers synchronously already reaches it. Returns true when the
+ * request must wait before it reaches the app: the listener is about to close (see `stopAcceptingWhenQuiet` in
+ * binding.ts).
  */
 export function onRequest(context: AdapterContext, request: IncomingMessage, response: ServerResponse): boolean {
   const track = context.tracker();
@@ -41,7 +43,7 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   if (connection === undefined) return false;
   // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   if (track.serving) {
-    context.serving.request(connection, socket, response);
+    if (writingNow(socket) !== response) context.serving.pipelined(connection, socket, response);
     return false;
   }
   // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather
@@ -56,8 +58,8 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
 
 /**
  * Hear `response`'s end. A plain listener, not one registered for dispose(): it dies with its response ('close' is
- * emitted once), and after dispose() `tracker()` is undefined so it does nothing. Only after serving (every
- * request) or for a response still in flight at two sweeps (serving.ts).
+ * emitted once), and after dispose() `tracker()` is undefined so it does nothing. Only once serving has ended
+ * (serving.ts hands over the responses in flight then).
  */
 export function listenForEnd(context: AdapterContext, connection: Connection, response: ServerResponse): void {
   response.on("close", () => responseClosed(context, connection, response));
@@ -66,9 +68,7 @@ export function listenForEnd(context: AdapterContext, connection: Connection, re
 function responseClosed(context: AdapterContext, connection: Connection, response: ServerResponse): void {
   const track = context.tracker();
   if (track === undefined || connection.gone) return;
-  // While serving, the next sweep counts it; after, it is fed now, unless a sweep already counted it.
-  if (track.serving) context.serving.touch(connection);
-  else if (connection.responses.delete(response)) {
+  if (connection.responses.delete(response)) {
     if (connection.marked === response) connection.marked = undefined;
     track.responseEnd(connection.id, carriedClose(response));
   }

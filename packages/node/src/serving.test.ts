@@ -1,11 +1,13 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
-import { drain } from "./drain.ts";
 import type { Socket } from "node:net";
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Input } from "@drain/core";
 import type { Tracker } from "@drain/engine";
+import { drain } from "./drain.ts";
 import { ConnectionTable, type Connection } from "./connections.ts";
-import { ServingCounter, SWEEP_MS } from "./serving.ts";
+import { LOOK_MS, ServingReader, writingNow } from "./serving.ts";
 import { get, listen, QUIET, rawClient, responses } from "./testing/net.ts";
 import type { NodeDrain } from "./types.ts";
 
@@ -13,6 +15,7 @@ let server: Server | undefined;
 let drained: NodeDrain | undefined;
 
 afterEach(() => {
+  vi.useRealTimers();
   drained?.dispose();
   server?.closeAllConnections();
   server?.close();
@@ -38,42 +41,59 @@ function start(withDrain: boolean, seen: (req: IncomingMessage, res: ServerRespo
 }
 
 /** The listeners on a response while its handler runs, by event. */
-async function listenersSeen(withDrain: boolean): Promise<string> {
+async function listenersSeen(withDrain: boolean, path: string): Promise<string> {
   let counts = "";
-  const { server } = start(withDrain, (_req, res) => {
+  const { server, release } = start(withDrain, (_req, res) => {
     counts = `close ${res.listenerCount("close")}, finish ${res.listenerCount("finish")}`;
   });
   const client = await rawClient(await listen(server));
-  client.send(get("/"));
+  client.send(get(path));
+  if (path === "/slow") await expect.poll(() => counts).not.toBe("");
+  release();
   await client.waitFor((text) => responses(text) === 1);
   return counts;
 }
 
 describe("HTTP/1.1 requests while serving", () => {
-  it("adds no listener to a response: it is only counted on its connection", async () => {
-    const bare = await listenersSeen(false);
+  it("adds no listener to a response, even one in flight for many looks", async () => {
+    const bare = await listenersSeen(false, "/");
     server?.close();
-    expect(await listenersSeen(true)).toBe(bare);
+    expect(await listenersSeen(true, "/")).toBe(bare);
+    server?.closeAllConnections();
+    server?.close();
+    let response: ServerResponse | undefined;
+    const { server: slow, release } = start(true, (_req, res) => (response = res));
+    const client = await rawClient(await listen(slow));
+    client.send(get("/slow"));
+    await expect.poll(() => response).toBeDefined();
+    const before = response?.listenerCount("close");
+    await new Promise((resolve) => setTimeout(resolve, 3 * LOOK_MS));
+    expect(response?.listenerCount("close")).toBe(before);
+    release();
   });
 
-  it("relies on what Node does: the socket names the response of the request just begun, and none once it finished", async () => {
+  it("relies on what Node does: the socket names the response of the request just begun, none once it finished, and counts the bytes the client sent", async () => {
     const seen: { atRequest: boolean; finished: Promise<unknown>; socket: Socket }[] = [];
     const { server } = start(true, (req, res) => {
       // `req.socket`: a pipelined response has no socket of its own until the ones before it are written.
-      const socket = req.socket as Socket & { _httpMessage?: unknown };
-      seen.push({ atRequest: socket._httpMessage === res, finished: once(res, "finish"), socket });
+      seen.push({ atRequest: writingNow(req.socket) === res, finished: once(res, "finish"), socket: req.socket });
     });
-    const client = await rawClient(await listen(server));
+    const port = await listen(server);
+    const unused = await rawClient(port);
+    const client = await rawClient(port);
     client.send(get("/"));
     await client.waitFor((text) => responses(text) === 1);
     client.send(get("/"));
     await client.waitFor((text) => responses(text) === 2);
     expect(seen.map((s) => s.atRequest)).toEqual([true, true]);
     await Promise.all(seen.map((s) => s.finished));
-    expect((seen[1]?.socket as { _httpMessage?: unknown })._httpMessage).toBeNull();
+    expect(writingNow(seen[1]?.socket as Socket)).toBeNull();
+    expect(seen[1]?.socket.bytesRead).toBe(2 * get("/").length);
+    await expect.poll(() => drained?.counts()).toMatchObject({ neverUsed: 1, idle: 1 });
+    unused.socket.destroy();
   });
 
-  it("counts() sees a request in flight, then the idle connection once its response finished", async () => {
+  it("counts() reads a request in flight, then the idle connection once its response finished", async () => {
     const finished: Promise<unknown>[] = [];
     const { server, release } = start(true, (_req, res) => void finished.push(once(res, "finish")));
     const client = await rawClient(await listen(server));
@@ -82,22 +102,18 @@ describe("HTTP/1.1 requests while serving", () => {
     expect(drained?.counts()).toMatchObject({ active: 1, idle: 0, requests: 1 });
     release();
     await Promise.all(finished);
-    // No sweep has run yet, necessarily: counts() hands over what was counted first.
     expect(drained?.counts()).toMatchObject({ active: 0, idle: 1, requests: 0 });
   });
 
-  it("a response in flight for two sweeps gets one 'close' listener; after the signal its end is fed and the drain ends", async () => {
+  it("a response in flight at the signal gets its 'close' listener then: its end is fed, and its connection closed after it", async () => {
     let response: ServerResponse | undefined;
-    let before = -1;
-    const { server, release } = start(true, (_req, res) => {
-      response = res;
-      before = res.listenerCount("close");
-    });
+    const { server, release } = start(true, (_req, res) => (response = res));
     const client = await rawClient(await listen(server));
     client.send(get("/slow"));
     await expect.poll(() => response).toBeDefined();
-    await expect.poll(() => response?.listenerCount("close"), { interval: SWEEP_MS }).toBe(before + 1);
+    const before = response?.listenerCount("close") ?? 0;
     const stopped = drained?.shutdown();
+    expect(response?.listenerCount("close")).toBe(before + 1);
     release();
     const text = await client.ended;
     expect(text.toLowerCase()).toContain("connection: close");
@@ -105,7 +121,7 @@ describe("HTTP/1.1 requests while serving", () => {
     expect((await stopped)?.connections).toMatchObject({ closedAfterResponse: 1, forced: 0 });
   });
 
-  it("a response in flight at the signal and not yet swept is handed over: its end is fed, and its connection closed after it", async () => {
+  it("a response whose head left before the signal is followed to its end, and its connection closed after it", async () => {
     const { server, release } = start(true, (req) => {
       if (req.url === "/stream") void drained?.shutdown();
     });
@@ -121,114 +137,166 @@ describe("HTTP/1.1 requests while serving", () => {
   });
 });
 
-describe("ServingCounter", () => {
-  /** A response as the counter reads it: finished or not, no `Connection: close`. */
-  function fakeResponse(): ServerResponse & { writableFinished: boolean } {
-    return { writableFinished: false, destroyed: false, shouldKeepAlive: true, getHeader: () => undefined } as unknown as ServerResponse & { writableFinished: boolean };
-  }
+/** A response as the reader sees it. */
+interface FakeResponse {
+  writableFinished: boolean;
+  destroyed: boolean;
+  shouldKeepAlive: boolean;
+  readonly name: number;
+  getHeader(): undefined;
+}
 
-  /** A socket as the counter reads it: the response Node is writing on it now, and whether it was ended. */
-  function fakeSocket(): Socket & { _httpMessage: ServerResponse | null } {
-    return { _httpMessage: null, writableEnded: false, destroyed: false } as unknown as Socket & { _httpMessage: ServerResponse | null };
-  }
+/** A socket as the reader sees it: what Node is writing on it, the bytes it read, whether it was ended. */
+interface FakeSocket {
+  _httpMessage: FakeResponse | null;
+  bytesRead: number;
+  writableEnded: boolean;
+  destroyed: boolean;
+}
 
-  type Handed = { state: string; inflight: number; last: number };
+/** One plain HTTP/1.1 connection as Node runs it: the response being written, and the ones queued behind it. */
+class NodeConnection {
+  readonly socket: FakeSocket = { _httpMessage: null, bytesRead: 0, writableEnded: false, destroyed: false };
+  readonly queued: FakeResponse[] = [];
+  #names = 0;
 
-  /** A counter whose sweeps hand each record's counts to `handed`, at `clock.now`; one connection on one socket. */
-  function setup(): { handed: Map<number, Handed>; clock: { now: number }; counter: ServingCounter; connection: Connection; socket: ReturnType<typeof fakeSocket> } {
-    const handed = new Map<number, Handed>();
-    const clock = { now: 1_000 };
-    const track = { serving: true, now: () => clock.now, served: (id: number, { state, inflight, last }: Handed) => void handed.set(id, { state, inflight, last }) };
-    const counter = new ServingCounter(() => track as unknown as Tracker, () => undefined);
-    return { handed, clock, counter, connection: new ConnectionTable().create({} as Socket, "http1", 1), socket: fakeSocket() };
-  }
-
-  /** A request begins whose response Node gave the socket at once (not pipelined). */
-  function begin({ counter, connection, socket }: ReturnType<typeof setup>, response = fakeResponse()): ReturnType<typeof fakeResponse> {
-    socket._httpMessage = response;
-    counter.request(connection, socket, response);
+  /** A request arrives: Node gives its response the socket, or queues it behind the one being written. */
+  request(bytes: number): FakeResponse {
+    this.socket.bytesRead += bytes;
+    const response: FakeResponse = { writableFinished: false, destroyed: false, shouldKeepAlive: true, name: this.#names++, getHeader: () => undefined };
+    if (this.socket._httpMessage === null) this.socket._httpMessage = response;
+    else this.queued.push(response);
     return response;
   }
 
-  it("holds no response while serving: the sweep finds the end on the socket and times it at the sweep", () => {
-    const at = setup();
-    const { handed, clock, counter, connection, socket } = at;
-    const response = begin(at);
-    // Holding responses, even finished ones until the next request, costs every request.
-    expect(connection.responses.size).toBe(0);
-    expect(connection).toMatchObject({ state: "active", inflight: 1 });
-    // Node let go of it when it finished.
-    socket._httpMessage = null;
-    clock.now = 1_020;
-    counter.settle();
-    // Its time is the sweep's, never earlier than the end: the keep-alive grace may only run longer.
-    expect(handed.get(1)).toEqual({ state: "idle", inflight: 0, last: 1_020 });
-  });
-
-  it("follows a response the socket is still writing at the sweep", () => {
-    const at = setup();
-    const { handed, clock, counter, connection, socket } = at;
-    const response = begin(at);
-    counter.settle();
-    expect(connection.responses.oldest()).toBe(response);
-    expect(handed.get(1)).toMatchObject({ state: "active", inflight: 1 });
+  /** The response being written finishes; `close`: it carried `Connection: close`, and Node ends the socket. */
+  finish(close: boolean): void {
+    const response = this.socket._httpMessage;
+    if (response === null) return;
     response.writableFinished = true;
-    socket._httpMessage = null;
-    clock.now = 1_020;
-    counter.settle();
-    expect(handed.get(1)).toEqual({ state: "idle", inflight: 0, last: 1_020 });
-    expect(connection.responses.size).toBe(0);
-  });
+    if (close) {
+      response.shouldKeepAlive = false;
+      this.socket.writableEnded = true;
+    }
+    this.socket._httpMessage = this.queued.shift() ?? null;
+  }
 
-  it("goes back to counting only once a response it held has ended", () => {
-    const at = setup();
-    const { counter, connection } = at;
-    const first = begin(at);
-    counter.settle();
-    expect(connection.responses.size).toBe(1);
-    first.writableFinished = true;
-    begin(at);
-    expect(connection.responses.size).toBe(0);
+  inFlight(): FakeResponse[] {
+    return this.socket._httpMessage === null ? [] : [this.socket._httpMessage, ...this.queued];
+  }
+}
+
+type Step =
+  | { readonly t: "request"; readonly bytes: number; readonly dt: number }
+  | { readonly t: "finish"; readonly close: boolean; readonly dt: number }
+  | { readonly t: "bytes" | "look"; readonly dt: number };
+
+const steps: fc.Arbitrary<Step[]> = fc.array(
+  fc.oneof(
+    { arbitrary: fc.record({ t: fc.constant("request" as const), bytes: fc.integer({ min: 1, max: 400 }), dt: fc.integer({ min: 0, max: 400 }) }), weight: 5 },
+    { arbitrary: fc.record({ t: fc.constant("finish" as const), close: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }), dt: fc.integer({ min: 0, max: 400 }) }), weight: 5 },
+    { arbitrary: fc.record({ t: fc.constantFrom("bytes" as const, "look" as const), dt: fc.integer({ min: 0, max: 400 }) }), weight: 2 },
+  ),
+  { maxLength: 40 },
+);
+
+describe("ServingReader", () => {
+  /** A reader over one connection, with a fake clock and tracker; `look(now)` runs the periodic look at `now`. */
+  function setup(): { reader: ServingReader; connection: Connection; clock: { now: number }; look: (now: number) => void; settle: (next?: Input) => void } {
+    vi.useFakeTimers();
+    const clock = { now: 0 };
+    const track = { serving: true, now: () => clock.now, served: () => true };
+    const table = new ConnectionTable(false);
+    const connection = table.create({} as Socket, "http1", 1);
+    const reader = new ServingReader(table, () => track as unknown as Tracker, () => undefined);
+    reader.opened();
+    return {
+      reader,
+      connection,
+      clock,
+      look: (now) => {
+        clock.now = now;
+        vi.advanceTimersByTime(LOOK_MS);
+      },
+      settle: (next) => reader.settle(next),
+    };
+  }
+
+  it("reads every connection for the shutdown and counts() only, never for another input", () => {
+    const { connection, settle } = setup();
+    const node = new NodeConnection();
+    (connection as { raw: unknown }).raw = node.socket;
+    node.request(100);
+    settle({ type: "open", id: 2, kind: "http1", now: 5 });
+    expect(connection).toMatchObject({ state: "never-used", inflight: 0 });
+    settle({ type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 });
     expect(connection).toMatchObject({ state: "active", inflight: 1 });
   });
 
-  it("counts an end after which Node ended the socket (`Connection: close`) as closing", () => {
-    const at = setup();
-    const { handed, counter, socket } = at;
-    begin(at);
-    socket._httpMessage = null;
-    (socket as { writableEnded: boolean }).writableEnded = true;
-    counter.settle();
-    expect(handed.get(1)).toEqual({ state: "closing", inflight: 0, last: 1_000 });
+  it("takes a TLS connection whose handshake is not done as never used, whatever its raw socket read", () => {
+    const table = new ConnectionTable(true, true);
+    const connection = table.create({ bytesRead: 300, _httpMessage: undefined } as unknown as Socket, "http1", 1);
+    const reader = new ServingReader(table, () => ({ serving: true, now: () => 7, served: () => true }) as unknown as Tracker, () => undefined);
+    reader.settle(undefined);
+    expect(connection).toMatchObject({ state: "never-used", inflight: 0 });
   });
 
-  it("counts a finished `Connection: close` response the socket still names (Node 20, in the tick it finished) as closing", () => {
-    const at = setup();
-    const { handed, counter } = at;
-    const response = begin(at, Object.assign(fakeResponse(), { shouldKeepAlive: false }));
-    response.writableFinished = true;
-    counter.settle();
-    expect(handed.get(1)).toEqual({ state: "closing", inflight: 0, last: 1_000 });
-  });
-
-  it("holds a pipelined request's response, and takes the one it waits for from the socket", () => {
-    const at = setup();
-    const { handed, clock, counter, connection, socket } = at;
-    const first = begin(at);
-    const second = fakeResponse();
-    // Node queues the second: the socket is still writing the first.
-    counter.request(connection, socket, second);
-    expect([...connection.responses]).toEqual([first, second]);
-    expect(connection).toMatchObject({ state: "active", inflight: 2 });
-    first.writableFinished = true;
-    socket._httpMessage = second;
-    counter.settle();
-    expect(handed.get(1)).toMatchObject({ state: "active", inflight: 1 });
-    second.writableFinished = true;
-    socket._httpMessage = null;
-    clock.now = 1_020;
-    counter.settle();
-    expect(handed.get(1)).toEqual({ state: "idle", inflight: 0, last: 1_020 });
-    expect(connection.responses.size).toBe(0);
+  it("from any history on a connection, a read gives Node's state: in flight in order, idle, closing or never used, and a grace start never before the last response end and no later than the first look after it went quiet", () => {
+    fc.assert(
+      fc.property(steps, (history) => {
+        const { reader, connection, clock, look, settle } = setup();
+        const node = new NodeConnection();
+        (connection as { raw: unknown }).raw = node.socket;
+        let now = 0;
+        /** When the last response ended, and when the connection last did anything (a byte, an end). */
+        let lastEnd = Number.NEGATIVE_INFINITY;
+        let lastActivity = Number.NEGATIVE_INFINITY;
+        /** The first look that found it quiet after its last activity. */
+        let quietLook: number | undefined;
+        for (const step of history) {
+          now += step.dt;
+          if (step.t === "request") {
+            if (node.socket.writableEnded) continue;
+            const response = node.request(step.bytes);
+            // What the wrapper does (attach.ts): only a request Node did not give the socket reaches the reader.
+            if (node.socket._httpMessage !== response) reader.pipelined(connection, node.socket as unknown as Socket, response as unknown as ServerResponse);
+            lastActivity = now;
+            quietLook = undefined;
+          } else if (step.t === "finish") {
+            if (node.socket._httpMessage === null) continue;
+            node.finish(step.close);
+            lastEnd = now;
+            lastActivity = now;
+            quietLook = undefined;
+          } else if (step.t === "bytes") {
+            if (node.socket.writableEnded) continue;
+            node.socket.bytesRead += 1;
+            lastActivity = now;
+            quietLook = undefined;
+          } else {
+            look(now);
+            if (quietLook === undefined && node.inFlight().length === 0 && node.socket.bytesRead !== 0) quietLook = now;
+          }
+        }
+        now += 1;
+        clock.now = now;
+        settle({ type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now });
+        const inFlight = node.inFlight();
+        // Every response in flight is held, oldest first, so each end can be fed and the newest marked.
+        expect([...connection.responses]).toEqual(inFlight);
+        expect(connection.inflight).toBe(inFlight.length);
+        const expected = inFlight.length !== 0 ? "active" : node.socket.writableEnded ? "closing" : node.socket.bytesRead === 0 ? "never-used" : "idle";
+        expect(connection.state).toBe(expected);
+        if (expected === "idle") {
+          expect(connection.last).toBeGreaterThanOrEqual(lastEnd);
+          expect(connection.last).toBeGreaterThanOrEqual(lastActivity);
+          expect(connection.last).toBeLessThanOrEqual(quietLook ?? now);
+        }
+        if (expected === "never-used") expect(connection.last).toBe(Number.NEGATIVE_INFINITY);
+        reader.stop();
+        vi.useRealTimers();
+      }),
+      { numRuns: 300 },
+    );
   });
 });

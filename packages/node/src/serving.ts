@@ -1,184 +1,186 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { countRequest, countResponseEnd } from "@drain/core";
+import { readsServed, type Input } from "@drain/core";
 import type { Tracker } from "@drain/engine";
 import { carriedClose } from "./commands.ts";
-import type { Connection } from "./connections.ts";
+import type { Connection, ConnectionTable } from "./connections.ts";
 
 /**
- * How often, at most, the response ends of recent requests are looked at while serving. A response end counts as
- * happening at the sweep that finds it, up to this much (plus event-loop lag) after the fact, never before: the
- * keep-alive grace of a connection idle at the signal can only run that much longer, never shorter.
+ * How often every HTTP/1 connection is looked at while serving, for one thing only: when it went quiet. A
+ * connection idle at the signal gets its keep-alive grace from its last response's end, and drain knows that end
+ * only to this much (plus event-loop lag), late, never early: the grace may run up to this much longer, never
+ * shorter. A look reads two fields of each open connection's socket.
  */
-export const SWEEP_MS = 20;
+export const LOOK_MS = 250;
 
 /**
- * While serving, an HTTP/1 request costs one count on its connection's record (a `Served`): no input, no
- * clock read, no listener, and no reference to its response. Node itself knows which response it is writing on a
- * socket (`socket._httpMessage`, see `writingNow`), so a sweep that runs `SWEEP_MS` after a request turns up, and
- * before the engine steps any input (`settle`), asks the socket: nothing being written means every response
- * counted there has ended. The sweep hands each touched record to the core (`track.served`), so the core has the
- * whole picture before it acts on anything. A response still in flight at a sweep is taken from the socket and
- * followed as a pipelined one is (`Connection.responses`); one still in flight at the next sweep too (a slow one, a
- * stream) gets a `'close'` listener, so it is not looked at again and again.
+ * While serving, an HTTP/1 request costs drain one comparison in the `emit` wrapper (attach.ts) and nothing else:
+ * Node hands a request's response the socket at once unless an older response is still being written on it, and a
+ * response that has its socket needs nothing from drain until the core asks. Every connection's state is read from
+ * Node when the core needs it (`settle` before the shutdown, and before `counts()`), never counted as it goes:
  *
- * When the shutdown starts, the responses still in flight get that listener too, and from then on every request
- * and response end is fed to the engine as it happens (`http1.ts`).
+ * - the response Node is writing on the socket (`socket._httpMessage`, see `writingNow`): a request in flight;
+ * - whether the client ever sent a byte (`socket.bytesRead`, public): used, or never used;
+ * - whether Node ended the socket (after a `Connection: close` response): closing;
+ * - when it went quiet, from the looks every `LOOK_MS`: the keep-alive grace's start.
+ *
+ * Only a pipelined request, whose response waits behind an older one, is held as it arrives (`pipelined`): Node
+ * keeps the queue to itself, and once the drain starts the response the client reads last must be the one that
+ * carries `Connection: close`. After the step that ends serving, every response held then (all those in flight,
+ * read just before it) gets a `'close'` listener, and from then on every request and response end is fed to the
+ * engine as it happens (`http1.ts`).
  */
-export class ServingCounter {
-  /** Connections with requests or response ends the core has not been handed yet. */
-  #dirty: Connection[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+export class ServingReader {
+  /**
+   * Whether an HTTP/1 request may skip drain when Node gave its response the socket (attach.ts): while the core is
+   * serving and drain is attached. A plain field: it is read on every request.
+   */
+  readingOnly = true;
+  #timer: ReturnType<typeof setInterval> | undefined = undefined;
+  readonly #table: ConnectionTable;
   readonly #tracker: () => Tracker | undefined;
-  /** Listen for `response`'s end: the `'close'` handler of `http1.ts`, which asks this counter while serving. */
+  /** Listen for `response`'s end: the `'close'` handler of `http1.ts`. */
   readonly #listen: (connection: Connection, response: ServerResponse) => void;
 
-  constructor(tracker: () => Tracker | undefined, listen: (connection: Connection, response: ServerResponse) => void) {
+  constructor(table: ConnectionTable, tracker: () => Tracker | undefined, listen: (connection: Connection, response: ServerResponse) => void) {
+    this.#table = table;
     this.#tracker = tracker;
     this.#listen = listen;
   }
 
+  /** A connection opened while serving: look at the connections every `LOOK_MS` from now on. */
+  opened(): void {
+    if (this.#timer !== undefined || !this.readingOnly) return;
+    this.#timer = setInterval(() => this.#look(), LOOK_MS);
+    this.#timer.unref();
+  }
+
   /**
-   * A request began on `connection` while serving; `socket` is the one it arrived on (`request.socket`). When Node
-   * gave its response the socket at once, every response before it there has finished (Node writes one at a time
-   * and takes the next only after the last one's end), so it is only counted: holding a ServerResponse, even a
-   * finished one until the next request, measured a few per cent of a hello-world request on Node 24
-   * (tooling/bench/README.md). A pipelined request, whose response waits for an older one, is held and followed.
+   * A request whose response Node did not give the socket (an older one is still being written: pipelined), or
+   * one drain sees a second time (a `checkContinue` handler re-emits it as `request`): hold it, with the one being
+   * written, so every response in flight on the connection is known from here on.
    */
-  request(connection: Connection, socket: Socket, response: ServerResponse): void {
-    connection.socket = socket;
+  pipelined(connection: Connection, socket: Socket, response: ServerResponse): void {
     const { responses } = connection;
-    if (responses.size !== 0) {
-      // Already counted: a `checkContinue` handler may re-emit the same pair as `request`.
-      if (responses.has(response)) return;
-      // Held ones that finished (pipelined, or found being written by a sweep) are counted first, so the
-      // connection takes the counting-only path again once nothing older is in flight.
-      countEnded(connection, Number.NEGATIVE_INFINITY);
+    if (responses.has(response)) return;
+    dropEnded(connection);
+    if (responses.size === 0) {
+      const writing = writingNow(socket);
+      if (writing !== response && inFlight(writing)) responses.add(writing);
     }
-    if (responses.size === 0 && writingNow(socket) === response) {
-      // The one before ended; nothing reads when (the connection is active again at once).
-      if (connection.inflight !== 0) countResponseEnd(connection, false, Number.NEGATIVE_INFINITY);
-      countRequest(connection);
-    } else {
-      followUncounted(connection, Number.NEGATIVE_INFINITY);
-      countRequest(connection);
-      responses.add(response);
-    }
-    this.touch(connection);
+    responses.add(response);
   }
 
-  /** Something on `connection` changed that the next sweep must hand over. */
-  touch(connection: Connection): void {
-    if (connection.dirty) return;
-    connection.dirty = true;
-    this.#dirty.push(connection);
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.#tick(), SWEEP_MS);
-      this.#timer.unref();
-    }
-  }
-
-  /** The engine's `settle`: sweep while serving; once serving has ended, hand the responses in flight over. */
-  settle(): void {
+  /**
+   * The engine's `settle`. `next` is the input about to be stepped, undefined before `counts()`: while serving,
+   * every connection is read for the shutdown and for `counts()` only (the core reads HTTP/1 states for nothing
+   * else, see the core's `readsServed`); once serving has ended, the responses in flight are handed over.
+   */
+  settle(next: Input | undefined): void {
     const track = this.#tracker();
     if (track === undefined) return;
-    if (track.serving) this.#sweep(track);
-    else this.#handOver();
+    if (!track.serving) this.#handOver();
+    else if (next === undefined || readsServed(next)) this.#readAll(track);
   }
 
-  /** No more sweeps (dispose). */
+  /** No more looks, and every request goes through drain again (the shutdown started, or dispose). */
   stop(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.readingOnly = false;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
-  #tick(): void {
-    this.#timer = undefined;
+  #look(): void {
     const track = this.#tracker();
-    if (track?.serving === true) this.#sweep(track);
-  }
-
-  #sweep(track: Tracker): void {
-    const touched = this.#dirty;
-    if (touched.length === 0) return;
-    this.#dirty = [];
+    if (track === undefined || !track.serving) return;
     const now = track.now();
-    for (const connection of touched) {
-      connection.dirty = false;
-      if (connection.gone) continue;
-      followUncounted(connection, now);
-      countEnded(connection, now);
+    this.#table.forEach((connection) => {
+      if (connection.kind === "http1") look(connection, now);
+    });
+  }
+
+  #readAll(track: Tracker): void {
+    const now = track.now();
+    this.#table.forEach((connection) => {
+      if (connection.kind !== "http1") return;
+      read(connection, now);
       track.served(connection.id, connection);
-      const oldest = connection.responses.oldest();
-      if (oldest === undefined) continue;
-      if (oldest === connection.sweptOldest) this.#watch(connection);
-      else {
-        connection.sweptOldest = oldest;
-        this.touch(connection);
-      }
-    }
+    });
   }
 
-  /** Its oldest response outlived a sweep period: listen for the ends of those in flight rather than sweep again. */
-  #watch(connection: Connection): void {
-    const { responses } = connection;
-    for (let index = connection.watched; index < responses.size; index++) this.#listen(connection, responses.at(index) as ServerResponse);
-    connection.watched = responses.size;
-  }
-
-  /** Right after the step that ended serving (the sweep before it counted every end so far): listen to the rest. */
+  /** Right after the step that ended serving (the read before it holds every response in flight): listen to them. */
   #handOver(): void {
+    if (!this.readingOnly) return;
     this.stop();
-    const touched = this.#dirty;
-    this.#dirty = [];
-    for (const connection of touched) {
-      connection.dirty = false;
-      if (!connection.gone) this.#watch(connection);
-    }
+    this.#table.forEach((connection) => {
+      if (connection.kind !== "http1") return;
+      for (const response of connection.responses) this.#listen(connection, response);
+    });
   }
+}
+
+/** The socket an HTTP/1 connection's requests arrive on: the TLS one once its handshake is done. */
+function requestSocket(connection: Connection): Socket | undefined {
+  return connection.tls ?? (connection.secure ? undefined : connection.raw);
+}
+
+/**
+ * A look while serving: when nothing is in flight, the connection has been quiet since this look at the latest
+ * (since an earlier one, when it read nothing new in between).
+ */
+function look(connection: Connection, now: number): void {
+  const socket = requestSocket(connection);
+  if (socket === undefined) return;
+  if (connection.responses.size !== 0) dropEnded(connection);
+  const bytes = socket.bytesRead;
+  const read = bytes !== connection.seenBytes;
+  connection.seenBytes = bytes;
+  if (connection.responses.size !== 0 || inFlight(writingNow(socket))) connection.quietSince = undefined;
+  else if (bytes !== 0 && (read || connection.quietSince === undefined)) connection.quietSince = now;
+}
+
+/**
+ * Read `connection`'s state from Node into its `Served` fields (`state`, `inflight`, `last`), holding the response
+ * Node is writing so that it can be followed after the signal.
+ */
+export function read(connection: Connection, now: number): void {
+  const socket = requestSocket(connection);
+  if (socket === undefined) {
+    // A TLS handshake not finished yet: no request can have come.
+    connection.state = "never-used";
+    connection.inflight = 0;
+    return;
+  }
+  const { responses } = connection;
+  dropEnded(connection);
+  const writing = writingNow(socket);
+  if (responses.size === 0 && inFlight(writing)) responses.add(writing);
+  connection.inflight = responses.size;
+  const bytes = socket.bytesRead;
+  // Ended since the last look, or still in flight: it was busy just now. Quiet since a look: from that look.
+  connection.last = bytes === 0 ? Number.NEGATIVE_INFINITY : (bytes !== connection.seenBytes || connection.quietSince === undefined ? now : connection.quietSince);
+  if (responses.size !== 0) connection.state = "active";
+  // Node 20 still names a finished response in the tick it finished, before it ends the socket after a
+  // `Connection: close` one; later only the ended socket tells.
+  else if ((writing !== null && writing !== undefined && carriedClose(writing)) || socket.writableEnded || socket.destroyed) connection.state = "closing";
+  else connection.state = bytes === 0 ? "never-used" : "idle";
 }
 
 /**
  * The response Node is writing on `socket` now, null or undefined when none. `_httpMessage` is not public API,
  * but Node's own `closeIdleConnections()` decides by it, http-terminator reads it, and it has meant this since
- * Node 0.x. Drain relies on it only after seeing it hold the very response of the request just begun
- * (`ServingCounter.request`): on a Node where it did not, every request would be held and followed instead.
+ * Node 0.x (docs/runtime-facts.md, "Node: which response a socket is writing").
  */
-function writingNow(socket: Socket): ServerResponse | null | undefined {
+export function writingNow(socket: Socket): ServerResponse | null | undefined {
   return (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
 }
 
-/**
- * A request counted without holding its response (`ServingCounter.request`) and not yet ended: when the socket
- * is still writing it, hold it from now on; when not, it ended, at `now` at the latest. There is at most one such
- * request on a connection, and only while none is held: a pipelined request holds the one before it first.
- */
-function followUncounted(connection: Connection, now: number): void {
-  const { responses, socket } = connection;
-  if (connection.inflight === responses.size || socket === undefined) return;
-  const response = writingNow(socket);
-  if (response !== null && response !== undefined && !response.writableFinished && !response.destroyed) {
-    responses.add(response);
-    return;
-  }
-  // Ended. Node 20 still names a response in the tick it finished, before it lets go of it and ends the socket
-  // after a `Connection: close` one; later only the ended socket tells.
-  const closed = (response !== null && response !== undefined && carriedClose(response)) || socket.writableEnded || socket.destroyed;
-  countResponseEnd(connection, connection.inflight === 1 && closed, now);
+function inFlight(response: ServerResponse | null | undefined): response is ServerResponse {
+  return response !== null && response !== undefined && !response.writableFinished && !response.destroyed;
 }
 
-/**
- * Count the held responses that finished on `connection`, oldest first (HTTP/1.1 answers in order), as ended at
- * `now` (`-Infinity` when a request follows at once: see the core's `countResponseEnd`).
- */
-function countEnded(connection: Connection, now: number): void {
+/** Forget the held responses that finished, oldest first (HTTP/1.1 answers in order). */
+function dropEnded(connection: Connection): void {
   const { responses } = connection;
-  for (let response = responses.oldest(); response !== undefined; response = responses.oldest()) {
-    if (!response.writableFinished && !response.destroyed) break;
-    // Whether it carried `Connection: close` matters only for the end that leaves nothing in flight.
-    countResponseEnd(connection, connection.inflight === 1 && carriedClose(response), now);
-    responses.shift();
-    if (connection.watched > 0) connection.watched--;
-    if (connection.sweptOldest === response) connection.sweptOldest = undefined;
-  }
+  for (let response = responses.oldest(); response !== undefined && !inFlight(response); response = responses.oldest()) responses.shift();
 }
