@@ -97,6 +97,7 @@ export function denoBinding(deno: DenoApi, state: DenoState): RuntimeBinding {
     dispose(): void {
       // Wrapped handlers keep serving, untracked: the server outlives its drain.
       state.disposed = true;
+      state.servingOnly = false;
       state.gate.cancel();
       state.closing.clear();
       state.sockets.clear();

@@ -49,6 +49,7 @@ export function createDenoDrain(
     track: engine.track,
     closing: state.closing,
     disposed: () => state.disposed,
+    mode: state,
     started: (request: Request, info: ServeHandlerInfo) => requestStarted(state, request, info),
     ended: (request: Request) => requestEnded(state, request),
     gate: state.gate,

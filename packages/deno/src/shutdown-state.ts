@@ -24,6 +24,12 @@ export interface DenoState {
   /** Picks the moment for `shutdown()`, so no client is between connecting and being read (see `CloseGate`). */
   readonly gate: CloseGate;
   disposed: boolean;
+  /**
+   * The core is serving and the drain is attached: what a request checks first, one field instead of the
+   * tracker's `serving` getter and `disposed` (the handler wrapper's fast path, see `trackHandler`). Cleared by
+   * {@link handInFlight} right after the step that ends serving, and by `dispose()`.
+   */
+  servingOnly: boolean;
   /** Tells the engine the listener is closed (the binding wires it to the tracker when the engine starts). */
   listenerClosed: () => void;
   /**
@@ -59,6 +65,7 @@ export function denoState(gate: CloseGate = createCloseGate()): DenoState {
     atRisk: undefined,
     gate,
     disposed: false,
+    servingOnly: true,
     listenerClosed: () => {},
     running: { request: undefined, info: undefined, id: 0, handed: false },
     held: new Set(),
@@ -82,7 +89,11 @@ export function cutByShutdown(request: Request): boolean {
  * hand the core the requests still in flight that it has not been handed, so it acts on the whole picture.
  */
 export function handInFlight(state: DenoState, track: Tracker | undefined): void {
-  if (track === undefined || !track.serving) return;
+  if (track === undefined) return;
+  if (!track.serving) {
+    state.servingOnly = false;
+    return;
+  }
   // The request whose handler is running now (it starts the shutdown, opens a stream, asks for counts) is in
   // flight too, though it is held only if it outlives its handler's return; the handler follows it from here.
   const running = state.running;

@@ -11,6 +11,8 @@ export interface HandlerTracking {
   readonly closing: Set<Id>;
   /** After `dispose()` requests pass through untracked: the engine is gone, the server is not. */
   disposed(): boolean;
+  /** `servingOnly`: the core is serving and the drain attached (see `DenoState.servingOnly`). */
+  readonly mode: { readonly servingOnly: boolean };
   /** The request's handler was called / its response is sent: what `server.shutdown()` waits for. */
   started(request: Request, info: ServeHandlerInfo): void;
   ended(request: Request): void;
@@ -44,7 +46,7 @@ export interface HandlerTracking {
  * ```
  */
 export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): ServeHandler {
-  const { track, closing, gate, running, held, sentOnReturn } = tracking;
+  const { track, closing, gate, running, held, sentOnReturn, mode } = tracking;
   // The ids whose response drain gave `Connection: close`; only filled during the drain, so `end` reads it
   // instead of a variable every request's closures would share (one closure per request, not three).
   const sentClose = new Set<Id>();
@@ -162,7 +164,13 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     return Promise.resolve(result).then(returned, failed);
   };
 
-  return (request, info) => {
+  if (sentOnReturn !== undefined) {
+    // One field read on every request while serving (see `DenoState.servingOnly`).
+    return (request, info) => (mode.servingOnly ? serve(request, info, sentOnReturn) : tracked(request, info));
+  }
+  return tracked;
+
+  function tracked(request: Request, info: ServeHandlerInfo): Response | Promise<Response> {
     if (tracking.disposed()) return handler(request, info);
     if (sentOnReturn !== undefined && track.serving) return serve(request, info, sentOnReturn);
     const id = track.allocate();
@@ -170,7 +178,7 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
     const result = run(request, info, id);
     if (!isPromiseLike(result)) return respond(request, id, result);
     return Promise.resolve(result).then((response) => respond(request, id, response));
-  };
+  }
 }
 
 /**
