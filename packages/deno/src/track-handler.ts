@@ -170,9 +170,9 @@ export function trackHandler(handler: ServeHandler, tracking: HandlerTracking): 
   }
   return tracked;
 
+  /** Every request is followed from its start: after the serving phase, after `dispose()`, or when Deno's body slot cannot be read. */
   function tracked(request: Request, info: ServeHandlerInfo): Response | Promise<Response> {
     if (tracking.disposed()) return handler(request, info);
-    if (sentOnReturn !== undefined && track.serving) return serve(request, info, sentOnReturn);
     const id = track.allocate();
     follow(request, info, id);
     const result = run(request, info, id);

@@ -14,8 +14,6 @@ export interface Connection extends Served {
   /** The TLS socket wrapping `raw`, once its handshake is done. Requests see this one as `req.socket`. */
   tls: Socket | undefined;
   session: ServerHttp2Session | undefined;
-  /** Requests arrive on a TLS socket (`tls`, once its handshake is done), never on `raw`. */
-  readonly secure: boolean;
   /**
    * HTTP/1.1 responses in flight that drain follows. While serving, only pipelined ones and those in flight when
    * the core last read the connection (serving.ts); after, every one.
@@ -80,7 +78,6 @@ export class ConnectionTable {
       raw,
       tls: undefined,
       session: undefined,
-      secure: this.#secure,
       responses: new InFlightResponses(),
       marked: undefined,
       closing: false,
@@ -153,6 +150,11 @@ export class ConnectionTable {
 
   all(): Connection[] {
     return [...this.#byId.values()];
+  }
+
+  /** The socket an HTTP/1 connection's requests arrive on: on a TLS server the TLS one, once its handshake is done. */
+  requestSocket(connection: Connection): Socket | undefined {
+    return connection.tls ?? (this.#secure ? undefined : connection.raw);
   }
 
   /** Visit every connection, without the copy `all()` makes (nothing may be added or removed meanwhile). */

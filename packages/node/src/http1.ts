@@ -3,7 +3,6 @@ import type { Id } from "@drain/core";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { carriedClose, markNewest } from "./commands.ts";
-import { writingNow } from "./serving.ts";
 import type { Connection } from "./connections.ts";
 import type { AdapterContext } from "./context.ts";
 
@@ -43,7 +42,7 @@ export function onRequest(context: AdapterContext, request: IncomingMessage, res
   if (connection === undefined) return false;
   // No track.bind(request): `connectionOfRequest` finds the connection from request.socket when asked.
   if (track.serving) {
-    if (writingNow(socket) !== response) context.serving.pipelined(connection, socket, response);
+    context.serving.request(connection, socket, response);
     return false;
   }
   // Already counted: a `checkContinue` handler may re-emit the same pair as `request`. (Looked up here rather

@@ -259,7 +259,7 @@ describe("ServingReader", () => {
             if (node.socket.writableEnded) continue;
             const response = node.request(step.bytes);
             // What the wrapper does (attach.ts): only a request Node did not give the socket reaches the reader.
-            if (node.socket._httpMessage !== response) reader.pipelined(connection, node.socket as unknown as Socket, response as unknown as ServerResponse);
+            if (node.socket._httpMessage !== response) reader.request(connection, node.socket as unknown as Socket, response as unknown as ServerResponse);
             lastActivity = now;
             quietLook = undefined;
           } else if (step.t === "finish") {

@@ -24,7 +24,7 @@ export const LOOK_MS = 250;
  * - whether Node ended the socket (after a `Connection: close` response): closing;
  * - when it went quiet, from the looks every `LOOK_MS`: the keep-alive grace's start.
  *
- * Only a pipelined request, whose response waits behind an older one, is held as it arrives (`pipelined`): Node
+ * Only a pipelined request, whose response waits behind an older one, is held as it arrives (`request`): Node
  * keeps the queue to itself, and once the drain starts the response the client reads last must be the one that
  * carries `Connection: close`. After the step that ends serving, every response held then (all those in flight,
  * read just before it) gets a `'close'` listener, and from then on every request and response end is fed to the
@@ -56,18 +56,18 @@ export class ServingReader {
   }
 
   /**
-   * A request whose response Node did not give the socket (an older one is still being written: pipelined), or
-   * one drain sees a second time (a `checkContinue` handler re-emits it as `request`): hold it, with the one being
-   * written, so every response in flight on the connection is known from here on.
+   * A request while serving that the `emit` wrapper did not pass on (a `checkContinue`, a socket adopted at its
+   * first request, a pipelined request). Only a pipelined one, whose response Node did not give the socket because
+   * an older one is still being written, is held, with the one being written, so every response in flight on the
+   * connection is known from here on. One held already (a `checkContinue` handler re-emits it as `request`) is not
+   * held twice.
    */
-  pipelined(connection: Connection, socket: Socket, response: ServerResponse): void {
+  request(connection: Connection, socket: Socket, response: ServerResponse): void {
+    const writing = writingNow(socket);
     const { responses } = connection;
-    if (responses.has(response)) return;
+    if (writing === response || responses.has(response)) return;
     dropEnded(connection);
-    if (responses.size === 0) {
-      const writing = writingNow(socket);
-      if (writing !== response && inFlight(writing)) responses.add(writing);
-    }
+    if (responses.size === 0 && inFlight(writing)) responses.add(writing);
     responses.add(response);
   }
 
@@ -95,7 +95,8 @@ export class ServingReader {
     if (track === undefined || !track.serving) return;
     const now = track.now();
     this.#table.forEach((connection) => {
-      if (connection.kind === "http1") look(connection, now);
+      const socket = connection.kind === "http1" ? this.#table.requestSocket(connection) : undefined;
+      if (socket !== undefined) look(connection, socket, now);
     });
   }
 
@@ -103,7 +104,7 @@ export class ServingReader {
     const now = track.now();
     this.#table.forEach((connection) => {
       if (connection.kind !== "http1") return;
-      read(connection, now);
+      read(connection, this.#table.requestSocket(connection), now);
       track.served(connection.id, connection);
     });
   }
@@ -119,18 +120,11 @@ export class ServingReader {
   }
 }
 
-/** The socket an HTTP/1 connection's requests arrive on: the TLS one once its handshake is done. */
-function requestSocket(connection: Connection): Socket | undefined {
-  return connection.tls ?? (connection.secure ? undefined : connection.raw);
-}
-
 /**
  * A look while serving: when nothing is in flight, the connection has been quiet since this look at the latest
  * (since an earlier one, when it read nothing new in between).
  */
-function look(connection: Connection, now: number): void {
-  const socket = requestSocket(connection);
-  if (socket === undefined) return;
+function look(connection: Connection, socket: Socket, now: number): void {
   if (connection.responses.size !== 0) dropEnded(connection);
   const bytes = socket.bytesRead;
   const read = bytes !== connection.seenBytes;
@@ -141,10 +135,9 @@ function look(connection: Connection, now: number): void {
 
 /**
  * Read `connection`'s state from Node into its `Served` fields (`state`, `inflight`, `last`), holding the response
- * Node is writing so that it can be followed after the signal.
+ * Node is writing so that it can be followed after the signal. `socket`: its requests' socket (`requestSocket`).
  */
-export function read(connection: Connection, now: number): void {
-  const socket = requestSocket(connection);
+function read(connection: Connection, socket: Socket | undefined, now: number): void {
   if (socket === undefined) {
     // A TLS handshake not finished yet: no request can have come.
     connection.state = "never-used";
