@@ -9,7 +9,7 @@ export type { State } from "./state.ts";
 export { initial } from "./state.ts";
 export { step, stepInto } from "./step.ts";
 export { tallyClosed, tallyInFlight, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade } from "./tally.ts";
-export { applyServed, countRequest, countResponseEnd, readsServed, servedRecord, type Served } from "./served.ts";
+export { adoptServed, applyServed, countRequest, countResponseEnd, readsServed, servedRecord, type Served } from "./served.ts";
 export { nextDeadline } from "./clock.ts";
 export { FORCED_ITEMS_LIMIT, forcedItems } from "./forced-items.ts";
 export { notifyStatus, type NotifyStatus } from "./notify.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, readsServed, servedRecord, stepInto, type Served } from "./index.ts";
+import { adoptServed, applyServed, countRequest, countResponseEnd, counts, initial, nextDeadline, phase, readsServed, servedRecord, stepInto, type Served } from "./index.ts";
 import type { Command, Id, Input, Mode, Options } from "./types.ts";
 import { NODE, type State } from "./testing/fixtures.test-helpers.ts";
 import { dt, pick, servingOptions, shutdownAction, withShutdown } from "./testing/serving-history.test-helpers.ts";
@@ -15,7 +15,7 @@ import { dt, pick, servingOptions, shutdownAction, withShutdown } from "./testin
  */
 
 type Action =
-  | { readonly t: "open"; readonly dt: number }
+  | { readonly t: "open"; readonly dt: number; readonly defer: boolean }
   | { readonly t: "request" | "upgrade" | "closed"; readonly pick: number; readonly dt: number }
   | { readonly t: "response-end"; readonly pick: number; readonly closing: boolean; readonly dt: number }
   | { readonly t: "sweep" | "tick" | "sse"; readonly dt: number }
@@ -23,7 +23,7 @@ type Action =
 
 
 const serving: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: fc.record({ t: fc.constant("open" as const), dt }), weight: 4 },
+  { arbitrary: fc.record({ t: fc.constant("open" as const), dt, defer: fc.boolean() }), weight: 4 },
   { arbitrary: fc.record({ t: fc.constant("request" as const), pick, dt }), weight: 10 },
   { arbitrary: fc.record({ t: fc.constant("response-end" as const), pick, closing: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }), dt }), weight: 10 },
   { arbitrary: fc.record({ t: fc.constant("upgrade" as const), pick, dt }), weight: 1 },
@@ -100,6 +100,68 @@ class Counting extends Stepping {
   }
 }
 
+/**
+ * Also keeps the opens of the connections in `deferred` to itself while serving, as @drain/node does for a plain
+ * http.Server's sockets: such a connection reaches the machine only through `adoptServed`, with its open time,
+ * when the machine reads the connections (a `sweep`, a shutdown) or when an upgrade needs it; one that closes
+ * before that never reaches it at all.
+ */
+class Deferring extends Counting {
+  readonly waiting = new Map<Id, number>();
+  readonly deferred: ReadonlySet<Id>;
+  constructor(options: Options, deferred: ReadonlySet<Id>) {
+    super(options);
+    this.deferred = deferred;
+  }
+
+  override feed(input: Input): Command[] {
+    if (this.state.phase === "serving") {
+      if (input.type === "open" && this.deferred.has(input.id)) {
+        this.waiting.set(input.id, input.now);
+        this.records.set(input.id, { served: servedRecord(), unswept: [], ended: false });
+        return [];
+      }
+      if (input.type === "closed" && this.waiting.delete(input.id)) {
+        this.records.delete(input.id);
+        this.dirty.delete(input.id);
+        return [];
+      }
+      if (input.type === "upgrade") this.adopt(input.id);
+      if (readsServed(input)) for (const id of [...this.waiting.keys()]) this.adopt(id);
+    }
+    return super.feed(input);
+  }
+
+  override sweep(): void {
+    for (const id of [...this.waiting.keys()]) this.adopt(id);
+    super.sweep();
+  }
+
+  private adopt(id: Id): void {
+    const opened = this.waiting.get(id);
+    const record = this.records.get(id);
+    if (opened === undefined || record === undefined) return;
+    this.waiting.delete(id);
+    for (const end of record.unswept) countResponseEnd(record.served, end.closing, end.at);
+    record.unswept.length = 0;
+    expect(adoptServed(this.state, id, record.served, opened)).toBe(true);
+  }
+}
+
+/**
+ * Commands and reports with the entities' order taken out: an adopted connection joins the machine's entities
+ * later than a stepped open would have, so the commands about several connections in one step may come in another
+ * order. The commands about no entity keep theirs.
+ */
+function unordered(commands: readonly Command[]): { readonly phases: string[]; readonly all: string[] } {
+  const text = commands.map((command) => {
+    if (command.type !== "stopped") return JSON.stringify(command);
+    const items = [...command.report.forcedItems].sort((a, b) => a.id - b.id);
+    return JSON.stringify({ ...command, report: { ...command.report, forcedItems: items } });
+  });
+  return { phases: text.filter((_, i) => !("id" in (commands[i] as object))), all: [...text].sort() };
+}
+
 /** Turn the abstract actions into inputs. A connection whose response carried `Connection: close` takes no more requests (the runtime ends it). */
 function inputsOf(actions: readonly Action[], seed: number): (Input | "sweep")[] {
   const ids: Id[] = [];
@@ -172,6 +234,41 @@ describe("HTTP/1 requests counted on the adapter's records while serving", () =>
         for (const input of end) expect(counted.feed(input)).toEqual(stepped.feed(input));
         expect(counts(counted.state)).toEqual(counts(stepped.state));
         expect(phase(counted.state)).toBe("stopped");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a connection whose open was kept back and adopted when the machine reads the connections gives the same commands, counts and report, up to the order of the entities", () => {
+    fc.assert(
+      fc.property(options, history, fc.integer(), (opts, actions, seed) => {
+        const inputs = inputsOf(actions, seed);
+        const deferred = new Set<Id>();
+        let index = 0;
+        for (const input of inputs) if (input !== "sweep" && input.type === "open" && (actions.filter((a) => a.t === "open")[index++] as { defer: boolean }).defer) deferred.add(input.id);
+        const stepped = new Stepping(opts);
+        const kept = new Deferring(opts, deferred);
+        let now = 0;
+        for (const input of inputs) {
+          if (input === "sweep") {
+            kept.sweep();
+            expect(counts(kept.state)).toEqual(counts(stepped.state));
+            continue;
+          }
+          now = input.now;
+          expect(unordered(kept.feed(input))).toEqual(unordered(stepped.feed(input)));
+          expect(phase(kept.state)).toBe(phase(stepped.state));
+          expect(nextDeadline(kept.state)).toBe(nextDeadline(stepped.state));
+          if (phase(kept.state) !== "serving") expect(counts(kept.state)).toEqual(counts(stepped.state));
+        }
+        const end: Input[] = [
+          { type: "tick", now: now + 20_000 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_001 },
+          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_002 },
+        ];
+        for (const input of end) expect(unordered(kept.feed(input))).toEqual(unordered(stepped.feed(input)));
+        expect(counts(kept.state)).toEqual(counts(stepped.state));
+        expect(phase(kept.state)).toBe("stopped");
       }),
       { numRuns: 500 },
     );

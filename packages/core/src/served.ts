@@ -82,3 +82,23 @@ export function applyServed(state: State, id: Id, served: Served): boolean {
   if (served.last !== Number.NEGATIVE_INFINITY) entity.last = served.last;
   return true;
 }
+
+/**
+ * Open HTTP/1 connection `id`, which opened at `opened`, with the state its adapter read now, without a step: for
+ * a connection the adapter accepted while serving and told the machine nothing about until now, so one that comes
+ * and goes while serving costs the machine nothing. The entity is the one an `open` stepped at `opened` followed by
+ * `applyServed` would leave (no input stepped while serving reads it, see `readsServed`); only its place among the
+ * entities is later. False outside serving or for an id the machine knows (step an `open` then).
+ *
+ * @example
+ * ```ts
+ * const id = allocate();
+ * adoptServed(state, id, { state: "idle", inflight: 0, last: lastEnd }, acceptedAt); // before the shutdown is stepped
+ * ```
+ */
+export function adoptServed(state: State, id: Id, served: Served, opened: number): boolean {
+  if (state.phase !== "serving" || state.entities.has(id) || state.tallies.has(id)) return false;
+  const last = served.last === Number.NEGATIVE_INFINITY ? opened : served.last;
+  state.entities.set(id, { kind: "http1", state: served.state, inflight: served.inflight, last, opened, flags: 0, conn: -1 });
+  return true;
+}

@@ -1,4 +1,4 @@
-import { applyServed, tallyClosed, tallyInFlight, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade, type Id, type State } from "@drain/core";
+import { adoptServed, applyServed, tallyClosed, tallyInFlight, tallyOpen, tallyRequest, tallyResponseEnd, tallyUpgrade, type Id, type State } from "@drain/core";
 import type { EngineClock } from "./clock.ts";
 import type { Emitter } from "./emitter.ts";
 import type { FeedLoop } from "./feed-loop.ts";
@@ -62,6 +62,7 @@ export function createTracker(
       return state.phase === "serving";
     },
     served: (id, served) => applyServed(state, id, served),
+    adopt: (id, served, opened) => !loop.stopped && adoptServed(state, id, served, opened),
     inFlight: (id) => !loop.stopped && tallyInFlight(state, id),
     now: () => clock.now(),
     bind: (request, id) => {

@@ -304,6 +304,14 @@ export interface Tracker {
    */
   served(id: Id, served: Served): boolean;
   /**
+   * Open HTTP/1 connection `id` (from `allocate`), accepted at `opened` (on `now()`'s time line), with the state the
+   * adapter read, without an input: for a connection accepted while serving that the adapter told the core nothing
+   * about yet (the core's `adoptServed`). Works from `settle`, where an `opened` would be stepped only after the
+   * input the engine is about to step. False when the core no longer takes it (not serving, or `id` known): use
+   * `opened` then.
+   */
+  adopt(id: Id, served: Served, opened: number): boolean;
+  /**
    * Hand over request entity `id` (from `allocate`), which began while serving and whose response has not ended:
    * an adapter that keeps its in-flight requests itself (Bun) calls it from `settle` for each, and from then on
    * feeds that request's end (`responseEnd`, `closed`). False when the core no longer takes it (not serving, or `id`

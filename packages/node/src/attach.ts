@@ -34,14 +34,15 @@ function wrapEmit(context: AdapterContext, server: Server): void {
   const original = server.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
   const { serving, table } = context;
   // Sockets the server accepted before drain was attached are adopted at their first request (http1.ts), so
-  // while there may be any, a request passes only on a socket drain knows. `_connections` is the server's count.
+  // while there may be any, a request passes only on a socket drain knows or saw accepted (serving.ts). `_connections`
+  // is the server's count.
   const adopting = (server as { _connections?: unknown })._connections !== 0;
   // The event's first two arguments are named so that `observe` reads them without V8 making an `arguments`
   // object; `arguments` itself only goes to Reflect.apply, which copies nothing. This runs for every request.
   const wrapped = function (this: Server, event: string | symbol, first?: unknown, second?: unknown): boolean {
     if (event === "request" && serving.readingOnly) {
       const socket = (first as IncomingMessage).socket;
-      if (writingNow(socket) === second && (!adopting || table.known(socket) !== undefined)) return Reflect.apply(original, this, arguments) as boolean;
+      if (writingNow(socket) === second && (!adopting || table.known(socket) !== undefined || serving.waits(socket))) return Reflect.apply(original, this, arguments) as boolean;
     }
     if (typeof event === "string" && !context.disposed && observe(context, event, first, second)) {
       // The listener is about to close: the app gets this request once it has (see `stopAcceptingWhenQuiet`). A

@@ -26,6 +26,7 @@ function recordingTracker(): Tracker & { readonly calls: string[] } {
     // Past serving: every request is fed, as these tests record.
     serving: false,
     served: () => false,
+    adopt: () => false,
     inFlight: () => false,
     now: () => 0,
     bind: () => undefined,

@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { createCloseGate, type CloseGate, type ConnectionCommand, type Tracker } from "@drain/engine";
 import { ConnectionTable, type Connection } from "./connections.ts";
 import { Listeners } from "./listeners.ts";
-import { listenForEnd } from "./http1.ts";
+import { listenForEnd, watchClose } from "./http1.ts";
 import { ServingReader } from "./serving.ts";
 
 /**
@@ -36,6 +36,8 @@ export class AdapterContext {
       this.table,
       () => this.tracker(),
       (connection, response) => listenForEnd(this, connection, response),
+      (socket, opened) => this.adopt(socket, opened),
+      !byAddress,
     );
   }
 
@@ -56,6 +58,22 @@ export class AdapterContext {
     this.serving.opened();
     track.opened(id, kind);
     return this.table.byId(id);
+  }
+
+  /**
+   * Record a socket accepted at `opened` while serving that waited unrecorded (`ServingReader.accept`), and hand it
+   * to the core as it is now, without an input: this may run while the engine is about to step the shutdown (`settle`).
+   */
+  adopt(raw: Socket, opened: number): Connection | undefined {
+    const track = this.tracker();
+    if (track === undefined) return undefined;
+    const known = this.table.known(raw);
+    if (known !== undefined) return known;
+    const id = track.allocate();
+    const connection = this.table.create(raw, "http1", id);
+    if (!track.adopt(id, connection, opened)) track.opened(id, "http1");
+    watchClose(this, connection, raw);
+    return connection;
   }
 
   /** Re-open `connection` under a new kind: an accepted socket whose ALPN or preface made it an HTTP/2 session. */

@@ -48,6 +48,9 @@ describe("dispose()", () => {
     const client = await rawClient(port);
     client.send(get("/"));
     await client.waitFor((text) => text.endsWith("ok"));
+    // Accepted while serving, the socket waits unrecorded until it lives past a look; counts() records it.
+    expect(drainRecords(serverSocket as Socket)).toEqual([]);
+    expect(drained.counts()).toMatchObject({ idle: 1 });
     const socketDuring = listenerCounts(serverSocket as Socket);
     // The connection's record rides on its socket, out of sight of an app that logs the socket.
     expect(drainRecords(serverSocket as Socket)).toEqual([expect.objectContaining({ kind: "http1" })]);

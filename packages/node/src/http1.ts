@@ -8,6 +8,8 @@ import type { AdapterContext } from "./context.ts";
 
 /** A socket was accepted (`'connection'`). TLS and HTTP/2 sockets start as `http1` too and are refined later. */
 export function onConnection(context: AdapterContext, socket: Socket): void {
+  // While serving, a socket of a plain http.Server waits unrecorded until it lives past a look (serving.ts).
+  if (context.serving.accept(socket)) return;
   // Never by address here: a new socket may reuse the client port of one whose 'close' has not run yet.
   if (context.table.known(socket) !== undefined) return;
   const connection = context.open(socket, "http1");
@@ -77,7 +79,9 @@ function responseClosed(context: AdapterContext, connection: Connection, respons
 export function connectionOfRequest(context: AdapterContext, request: object): Id | undefined {
   const socket = (request as { socket?: unknown }).socket;
   if (typeof socket !== "object" || socket === null) return undefined;
-  const connection = socket instanceof TLSSocket ? context.table.find(socket) : context.table.known(socket);
+  let connection = socket instanceof TLSSocket ? context.table.find(socket) : context.table.known(socket);
+  // A socket accepted while serving that has not been recorded yet (serving.ts): record it now.
+  if (connection === undefined && context.serving.waits(socket as Socket)) connection = findOrOpen(context, socket as Socket);
   return connection === undefined || connection.gone ? undefined : connection.id;
 }
 
@@ -97,11 +101,15 @@ function findOrOpen(context: AdapterContext, socket: Socket): Connection | undef
   // socket (its raw socket is the one registered); a raw socket is known or new.
   const known = context.table.known(socket) ?? (socket instanceof TLSSocket ? context.table.find(socket) : undefined);
   if (known !== undefined) return known;
+  // Accepted while serving and not recorded yet (serving.ts): recorded now, with the time it was accepted.
+  const accepted = context.serving.claim(socket);
+  if (accepted !== undefined) return context.adopt(socket, accepted);
   const connection = context.open(socket, "http1");
   if (connection !== undefined) watchClose(context, connection, socket);
   return connection;
 }
 
-function watchClose(context: AdapterContext, connection: Connection, socket: Socket): void {
+/** Forget `connection` when `socket` closes (registered for dispose()). */
+export function watchClose(context: AdapterContext, connection: Connection, socket: Socket): void {
   context.listeners.on(socket, "close", () => context.gone(connection), { once: true });
 }

@@ -29,10 +29,14 @@ export class Listeners {
     listener: (...args: A) => void,
     options: ListenOptions = {},
   ): () => void {
-    const wrapped = (...args: A): void => {
-      if (options.once === true) off();
-      listener(...args);
-    };
+    // Only a `once` listener is wrapped: the emitter calls any other one directly (a socket's listener runs per connection).
+    const wrapped =
+      options.once === true
+        ? (...args: A): void => {
+            off();
+            listener(...args);
+          }
+        : listener;
     const off = (): void => {
       if (!this.#offs.delete(off)) return;
       emitter.off(event, wrapped as AnyListener);

@@ -72,6 +72,42 @@ describe("HTTP/1.1 requests while serving", () => {
     release();
   });
 
+  it("gives a socket accepted while serving nothing (no record, no listener) until it lives past a look; the shutdown still finds a young one, in flight or never used", async () => {
+    const sockets: Socket[] = [];
+    const { server, release } = start(true, (req) => void sockets.push(req.socket));
+    const bare = createServer();
+    const bareClose = await new Promise<number>((resolve) => {
+      bare.on("connection", (socket: Socket) => resolve(socket.listenerCount("close")));
+      void listen(bare).then((port) => rawClient(port)).then((client) => client.socket.destroy());
+    });
+    bare.close();
+    const port = await listen(server);
+    const client = await rawClient(port);
+    client.send(get("/"));
+    await client.waitFor((text) => responses(text) === 1);
+    const socket = sockets[0] as Socket;
+    expect(Object.getOwnPropertySymbols(socket).filter((key) => key.description === "drain connection")).toEqual([]);
+    expect(socket.listenerCount("close")).toBe(bareClose);
+    const closed = once(socket, "close");
+    client.socket.destroy();
+    await closed;
+
+    const slow = await rawClient(port);
+    slow.send(get("/slow"));
+    await expect.poll(() => sockets.length).toBe(2);
+    const unused = await rawClient(port);
+    // Both accepted less than two looks ago, so (unless the machine stalled) neither is recorded: the shutdown's read records them.
+    const accepted = (): Promise<number> => new Promise((resolve) => server.getConnections((_error, count) => resolve(count)));
+    await expect.poll(accepted).toBe(2);
+    const stopped = drained?.shutdown();
+    release();
+    const text = await slow.ended;
+    expect(text.toLowerCase()).toContain("connection: close");
+    expect(text.endsWith("slow-done")).toBe(true);
+    await unused.ended;
+    expect((await stopped)?.connections).toMatchObject({ closedAfterResponse: 1, closedNeverUsed: 1, forced: 0 });
+  });
+
   it("relies on what Node does: the socket names the response of the request just begun, none once it finished, and counts the bytes the client sent", async () => {
     const seen: { atRequest: boolean; finished: Promise<unknown>; socket: Socket }[] = [];
     const { server } = start(true, (req, res) => {
@@ -201,18 +237,33 @@ const steps: fc.Arbitrary<Step[]> = fc.array(
 );
 
 describe("ServingReader", () => {
-  /** A reader over one connection, with a fake clock and tracker; `look(now)` runs the periodic look at `now`. */
-  function setup(): { reader: ServingReader; connection: Connection; clock: { now: number }; look: (now: number) => void; settle: (next?: Input) => void } {
+  interface Setup {
+    reader: ServingReader;
+    table: ConnectionTable;
+    /** The connection's record: undefined while its socket waits unrecorded. */
+    connection: () => Connection | undefined;
+    clock: { now: number };
+    look: (now: number) => void;
+    settle: (next?: Input) => void;
+  }
+
+  /**
+   * A reader over one connection on `socket`, with a fake clock and tracker; `look(now)` runs the periodic look at
+   * `now`. `deferred`: the socket was accepted while serving and waits unrecorded (a plain http.Server's).
+   */
+  function setup(socket: object = {}, deferred = false): Setup {
     vi.useFakeTimers();
     const clock = { now: 0 };
     const track = { serving: true, now: () => clock.now, served: () => true };
     const table = new ConnectionTable(false);
-    const connection = table.create({} as Socket, "http1", 1);
-    const reader = new ServingReader(table, () => track as unknown as Tracker, () => undefined);
+    const reader = new ServingReader(table, () => track as unknown as Tracker, () => undefined, (raw) => void table.create(raw, "http1", 1), deferred);
+    if (!deferred) table.create(socket as Socket, "http1", 1);
+    else expect(reader.accept(socket as Socket)).toBe(true);
     reader.opened();
     return {
       reader,
-      connection,
+      table,
+      connection: () => table.byId(1),
       clock,
       look: (now) => {
         clock.now = now;
@@ -223,31 +274,60 @@ describe("ServingReader", () => {
   }
 
   it("reads every connection for the shutdown and counts() only, never for another input", () => {
-    const { connection, settle } = setup();
     const node = new NodeConnection();
-    (connection as { raw: unknown }).raw = node.socket;
+    const { connection, settle } = setup(node.socket);
     node.request(100);
     settle({ type: "open", id: 2, kind: "http1", now: 5 });
-    expect(connection).toMatchObject({ state: "never-used", inflight: 0 });
+    expect(connection()).toMatchObject({ state: "never-used", inflight: 0 });
     settle({ type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 5 });
-    expect(connection).toMatchObject({ state: "active", inflight: 1 });
+    expect(connection()).toMatchObject({ state: "active", inflight: 1 });
+  });
+
+  it("records a socket accepted while serving only once it lived past a look, or when the core reads the connections; never one that closed before", () => {
+    const waiting = new NodeConnection();
+    const { connection, look, settle, reader } = setup(waiting.socket, true);
+    look(LOOK_MS);
+    expect(connection()).toBeUndefined();
+    look(2 * LOOK_MS);
+    expect(connection()?.raw).toBe(waiting.socket);
+
+    const gone = new NodeConnection();
+    const second = setup(gone.socket, true);
+    gone.socket.destroyed = true;
+    second.look(LOOK_MS);
+    second.look(2 * LOOK_MS);
+    second.settle({ type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now: 600 });
+    expect(second.connection()).toBeUndefined();
+
+    const young = new NodeConnection();
+    const third = setup(young.socket, true);
+    young.request(100);
+    third.settle({ type: "open", id: 2, kind: "http1", now: 5 });
+    expect(third.connection()).toBeUndefined();
+    third.settle(undefined);
+    expect(third.connection()).toMatchObject({ state: "active", inflight: 1 });
+    reader.stop();
+    second.reader.stop();
+    third.reader.stop();
   });
 
   it("takes a TLS connection whose handshake is not done as never used, whatever its raw socket read", () => {
     const table = new ConnectionTable(true, true);
     const connection = table.create({ bytesRead: 300, _httpMessage: undefined } as unknown as Socket, "http1", 1);
-    const reader = new ServingReader(table, () => ({ serving: true, now: () => 7, served: () => true }) as unknown as Tracker, () => undefined);
+    const reader = new ServingReader(table, () => ({ serving: true, now: () => 7, served: () => true }) as unknown as Tracker, () => undefined, () => undefined, false);
     reader.settle(undefined);
     expect(connection).toMatchObject({ state: "never-used", inflight: 0 });
   });
 
   it("from any history on a connection, a read gives Node's state: in flight in order, idle, closing or never used, and a grace start never before the last response end and no later than the first look after it went quiet", () => {
     fc.assert(
-      fc.property(steps, (history) => {
-        const { reader, connection, clock, look, settle } = setup();
+      fc.property(steps, fc.boolean(), (history, deferred) => {
         const node = new NodeConnection();
-        (connection as { raw: unknown }).raw = node.socket;
+        const { reader, table, connection, clock, look, settle } = setup(node.socket, deferred);
         let now = 0;
+        /** Looks so far, and whether a request needed the record before the looks gave it one (as `findOrOpen`). */
+        let looks = 0;
+        let claimed = false;
         /** When the last response ended, and when the connection last did anything (a byte, an end). */
         let lastEnd = Number.NEGATIVE_INFINITY;
         let lastActivity = Number.NEGATIVE_INFINITY;
@@ -258,8 +338,16 @@ describe("ServingReader", () => {
           if (step.t === "request") {
             if (node.socket.writableEnded) continue;
             const response = node.request(step.bytes);
-            // What the wrapper does (attach.ts): only a request Node did not give the socket reaches the reader.
-            if (node.socket._httpMessage !== response) reader.request(connection, node.socket as unknown as Socket, response as unknown as ServerResponse);
+            // What the wrapper does (attach.ts): only a request Node did not give the socket reaches the reader,
+            // recording its socket first if it still waits (http1.ts `findOrOpen`).
+            if (node.socket._httpMessage !== response) {
+              if (connection() === undefined) {
+                reader.claim(node.socket as unknown as Socket);
+                table.create(node.socket as unknown as Socket, "http1", 1);
+                claimed = true;
+              }
+              reader.request(connection() as Connection, node.socket as unknown as Socket, response as unknown as ServerResponse);
+            }
             lastActivity = now;
             quietLook = undefined;
           } else if (step.t === "finish") {
@@ -275,24 +363,30 @@ describe("ServingReader", () => {
             quietLook = undefined;
           } else {
             look(now);
-            if (quietLook === undefined && node.inFlight().length === 0 && node.socket.bytesRead !== 0) quietLook = now;
+            looks += 1;
+            // A waiting socket is recorded at the second look after it was accepted, which then reads it.
+            expect(connection() !== undefined).toBe(!deferred || claimed || looks >= 2);
+            if (connection() !== undefined && quietLook === undefined && node.inFlight().length === 0 && node.socket.bytesRead !== 0) quietLook = now;
           }
         }
         now += 1;
         clock.now = now;
         settle({ type: "shutdown", mode: "graceful", reason: "test", seed: 1, hooks: [], now });
+        const read = connection();
+        expect(read).toBeDefined();
+        const record = read as Connection;
         const inFlight = node.inFlight();
         // Every response in flight is held, oldest first, so each end can be fed and the newest marked.
-        expect([...connection.responses]).toEqual(inFlight);
-        expect(connection.inflight).toBe(inFlight.length);
+        expect([...record.responses]).toEqual(inFlight);
+        expect(record.inflight).toBe(inFlight.length);
         const expected = inFlight.length !== 0 ? "active" : node.socket.writableEnded ? "closing" : node.socket.bytesRead === 0 ? "never-used" : "idle";
-        expect(connection.state).toBe(expected);
+        expect(record.state).toBe(expected);
         if (expected === "idle") {
-          expect(connection.last).toBeGreaterThanOrEqual(lastEnd);
-          expect(connection.last).toBeGreaterThanOrEqual(lastActivity);
-          expect(connection.last).toBeLessThanOrEqual(quietLook ?? now);
+          expect(record.last).toBeGreaterThanOrEqual(lastEnd);
+          expect(record.last).toBeGreaterThanOrEqual(lastActivity);
+          expect(record.last).toBeLessThanOrEqual(quietLook ?? now);
         }
-        if (expected === "never-used") expect(connection.last).toBe(Number.NEGATIVE_INFINITY);
+        if (expected === "never-used") expect(record.last).toBe(Number.NEGATIVE_INFINITY);
         reader.stop();
         vi.useRealTimers();
       }),

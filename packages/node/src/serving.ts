@@ -41,11 +41,29 @@ export class ServingReader {
   readonly #tracker: () => Tracker | undefined;
   /** Listen for `response`'s end: the `'close'` handler of `http1.ts`. */
   readonly #listen: (connection: Connection, response: ServerResponse) => void;
+  /** Record a socket accepted at `opened` and hand it to the core as it is now (`AdapterContext.adopt`). */
+  readonly #adopt: (socket: Socket, opened: number) => void;
+  /** Whether accepted sockets wait unrecorded (`accept`): on a plain `http.Server`, whose sockets all carry HTTP/1. */
+  readonly #defer: boolean;
+  /**
+   * Sockets accepted since the last look, and those accepted before it, with when they were accepted: no record,
+   * no listener, unknown to the core.
+   */
+  #fresh = new Map<Socket, number>();
+  #aging = new Map<Socket, number>();
 
-  constructor(table: ConnectionTable, tracker: () => Tracker | undefined, listen: (connection: Connection, response: ServerResponse) => void) {
+  constructor(
+    table: ConnectionTable,
+    tracker: () => Tracker | undefined,
+    listen: (connection: Connection, response: ServerResponse) => void,
+    adopt: (socket: Socket, opened: number) => void,
+    defer: boolean,
+  ) {
     this.#table = table;
     this.#tracker = tracker;
     this.#listen = listen;
+    this.#adopt = adopt;
+    this.#defer = defer;
   }
 
   /** A connection opened while serving: look at the connections every `LOOK_MS` from now on. */
@@ -53,6 +71,38 @@ export class ServingReader {
     if (this.#timer !== undefined || !this.readingOnly) return;
     this.#timer = setInterval(() => this.#look(), LOOK_MS);
     this.#timer.unref();
+  }
+
+  /**
+   * A socket accepted while serving (`'connection'`). On a plain `http.Server` it waits here as it is, and gets its
+   * record, its `'close'` listener and its place in the core only once it has lived past a look (or when the core
+   * reads the connections, or when a request needs drain: `claim`). So a connection that comes and goes between
+   * two looks costs drain one Map entry and a clock read. True when it waits here; false when the caller records it now.
+   */
+  accept(socket: Socket): boolean {
+    const track = this.#tracker();
+    if (!this.#defer || !this.readingOnly || track === undefined) return false;
+    this.#fresh.set(socket, track.now());
+    this.opened();
+    return true;
+  }
+
+  /** Whether `socket` waits here unrecorded (see `accept`). */
+  waits(socket: Socket): boolean {
+    return this.#fresh.has(socket) || this.#aging.has(socket);
+  }
+
+  /**
+   * `socket` is to be recorded by the caller (a request that needs drain, an upgrade): it no longer waits here.
+   * Returns when it was accepted, undefined when it was not waiting.
+   */
+  claim(socket: Socket): number | undefined {
+    const accepted = this.#fresh.get(socket) ?? this.#aging.get(socket);
+    if (accepted !== undefined) {
+      this.#fresh.delete(socket);
+      this.#aging.delete(socket);
+    }
+    return accepted;
   }
 
   /**
@@ -80,7 +130,11 @@ export class ServingReader {
     const track = this.#tracker();
     if (track === undefined) return;
     if (!track.serving) this.#handOver();
-    else if (next === undefined || readsServed(next)) this.#readAll(track);
+    else if (next === undefined || readsServed(next)) {
+      this.#adoptAll(this.#aging);
+      this.#adoptAll(this.#fresh);
+      this.#readAll(track);
+    }
   }
 
   /** No more looks, and every request goes through drain again (the shutdown started, or dispose). */
@@ -88,16 +142,30 @@ export class ServingReader {
     this.readingOnly = false;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#fresh.clear();
+    this.#aging.clear();
   }
 
   #look(): void {
     const track = this.#tracker();
     if (track === undefined || !track.serving) return;
+    // The sockets that waited since before the last look have lived past one: they get their records now (and
+    // this look's reading below). Those accepted since then wait until the next look.
+    this.#adoptAll(this.#aging);
+    const emptied = this.#aging;
+    this.#aging = this.#fresh;
+    this.#fresh = emptied;
     const now = track.now();
     this.#table.forEach((connection) => {
       const socket = connection.kind === "http1" ? this.#table.requestSocket(connection) : undefined;
       if (socket !== undefined) look(connection, socket, now);
     });
+  }
+
+  /** Record every socket of `waiting` that is still open, and empty it. */
+  #adoptAll(waiting: Map<Socket, number>): void {
+    for (const [socket, opened] of waiting) if (!socket.destroyed) this.#adopt(socket, opened);
+    waiting.clear();
   }
 
   #readAll(track: Tracker): void {
