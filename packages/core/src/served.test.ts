@@ -162,8 +162,8 @@ function unordered(commands: readonly Command[]): { readonly phases: string[]; r
   return { phases: text.filter((_, i) => !("id" in (commands[i] as object))), all: [...text].sort() };
 }
 
-/** Turn the abstract actions into inputs. A connection whose response carried `Connection: close` takes no more requests (the runtime ends it). */
-function inputsOf(actions: readonly Action[], seed: number): (Input | "sweep")[] {
+/** Turn the abstract actions into inputs (the opens to keep back go to `deferred`). A connection whose response carried `Connection: close` takes no more requests (the runtime ends it). */
+function inputsOf(actions: readonly Action[], seed: number, deferred?: Set<Id>): (Input | "sweep")[] {
   const ids: Id[] = [];
   const ended = new Set<Id>();
   const inputs: (Input | "sweep")[] = [];
@@ -174,6 +174,7 @@ function inputsOf(actions: readonly Action[], seed: number): (Input | "sweep")[]
     const chosen = ids.length === 0 ? 1 : (ids[("pick" in action ? action.pick : 0) % ids.length] as Id);
     switch (action.t) {
       case "open":
+        if (action.defer) deferred?.add(next);
         ids.push(next);
         inputs.push({ type: "open", id: next++, kind: "http1", now });
         break;
@@ -205,35 +206,42 @@ function inputsOf(actions: readonly Action[], seed: number): (Input | "sweep")[]
   return inputs;
 }
 
+/**
+ * Feed `inputs` to both and compare, after every input, the commands (as `view` shows them), the phase and the next
+ * deadline; the counts after every `sweep` and once serving has ended; and, after a tick and two shutdowns that stop
+ * both, everything once more.
+ */
+function matchesStepping(counted: Counting, stepped: Stepping, inputs: readonly (Input | "sweep")[], seed: number, view: (commands: Command[]) => unknown): void {
+  let now = 0;
+  for (const input of inputs) {
+    if (input === "sweep") {
+      // The adapter's own sweep, and what the engine does before `counts`: the pictures agree after it.
+      counted.sweep();
+      expect(counts(counted.state)).toEqual(counts(stepped.state));
+      continue;
+    }
+    now = input.now;
+    expect(view(counted.feed(input))).toEqual(view(stepped.feed(input)));
+    expect(phase(counted.state)).toBe(phase(stepped.state));
+    expect(nextDeadline(counted.state)).toBe(nextDeadline(stepped.state));
+    // Once serving has ended, every input is stepped: the pictures agree without a hand-over.
+    if (phase(counted.state) !== "serving") expect(counts(counted.state)).toEqual(counts(stepped.state));
+  }
+  const end: Input[] = [
+    { type: "tick", now: now + 20_000 },
+    { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_001 },
+    { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_002 },
+  ];
+  for (const input of end) expect(view(counted.feed(input))).toEqual(view(stepped.feed(input)));
+  expect(counts(counted.state)).toEqual(counts(stepped.state));
+  expect(phase(counted.state)).toBe("stopped");
+}
+
 describe("HTTP/1 requests counted on the adapter's records while serving", () => {
   it("a shutdown at any point of a serving history gives the same commands, counts and report as stepping every input", () => {
     fc.assert(
       fc.property(options, history, fc.integer(), (opts, actions, seed) => {
-        const stepped = new Stepping(opts);
-        const counted = new Counting(opts);
-        let now = 0;
-        for (const input of inputsOf(actions, seed)) {
-          if (input === "sweep") {
-            // The adapter's own sweep, and what the engine does before `counts`: the pictures agree after it.
-            counted.sweep();
-            expect(counts(counted.state)).toEqual(counts(stepped.state));
-            continue;
-          }
-          now = input.now;
-          expect(counted.feed(input)).toEqual(stepped.feed(input));
-          expect(phase(counted.state)).toBe(phase(stepped.state));
-          expect(nextDeadline(counted.state)).toBe(nextDeadline(stepped.state));
-          // Once serving has ended, every input is stepped: the pictures agree without a hand-over.
-          if (phase(counted.state) !== "serving") expect(counts(counted.state)).toEqual(counts(stepped.state));
-        }
-        const end: Input[] = [
-          { type: "tick", now: now + 20_000 },
-          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_001 },
-          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_002 },
-        ];
-        for (const input of end) expect(counted.feed(input)).toEqual(stepped.feed(input));
-        expect(counts(counted.state)).toEqual(counts(stepped.state));
-        expect(phase(counted.state)).toBe("stopped");
+        matchesStepping(new Counting(opts), new Stepping(opts), inputsOf(actions, seed), seed, (commands) => commands);
       }),
       { numRuns: 500 },
     );
@@ -242,33 +250,9 @@ describe("HTTP/1 requests counted on the adapter's records while serving", () =>
   it("a connection whose open was kept back and adopted when the machine reads the connections gives the same commands, counts and report, up to the order of the entities", () => {
     fc.assert(
       fc.property(options, history, fc.integer(), (opts, actions, seed) => {
-        const inputs = inputsOf(actions, seed);
         const deferred = new Set<Id>();
-        let index = 0;
-        for (const input of inputs) if (input !== "sweep" && input.type === "open" && (actions.filter((a) => a.t === "open")[index++] as { defer: boolean }).defer) deferred.add(input.id);
-        const stepped = new Stepping(opts);
-        const kept = new Deferring(opts, deferred);
-        let now = 0;
-        for (const input of inputs) {
-          if (input === "sweep") {
-            kept.sweep();
-            expect(counts(kept.state)).toEqual(counts(stepped.state));
-            continue;
-          }
-          now = input.now;
-          expect(unordered(kept.feed(input))).toEqual(unordered(stepped.feed(input)));
-          expect(phase(kept.state)).toBe(phase(stepped.state));
-          expect(nextDeadline(kept.state)).toBe(nextDeadline(stepped.state));
-          if (phase(kept.state) !== "serving") expect(counts(kept.state)).toEqual(counts(stepped.state));
-        }
-        const end: Input[] = [
-          { type: "tick", now: now + 20_000 },
-          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_001 },
-          { type: "shutdown", mode: "immediate", reason: "end", seed, hooks: [], now: now + 20_002 },
-        ];
-        for (const input of end) expect(unordered(kept.feed(input))).toEqual(unordered(stepped.feed(input)));
-        expect(counts(kept.state)).toEqual(counts(stepped.state));
-        expect(phase(kept.state)).toBe("stopped");
+        const inputs = inputsOf(actions, seed, deferred);
+        matchesStepping(new Deferring(opts, deferred), new Stepping(opts), inputs, seed, unordered);
       }),
       { numRuns: 500 },
     );

@@ -7,7 +7,8 @@ import type { Id, Input } from "./types.ts";
  * the same rules as `onRequest` / `onResponseEnd` (below), and hand the result to the machine with `applyServed`
  * before it steps an input that reads them (`readsServed`): no input, no clock read per request. `served.test.ts`
  * checks that a shutdown at any point of a random serving history then gives the same commands, counts and report
- * as stepping every event.
+ * as stepping every event. An adapter may even keep a connection's open to itself while serving and hand the
+ * connection over with `adoptServed` when it is read.
  */
 
 /**

@@ -24,6 +24,11 @@ export const LOOK_MS = 250;
  * - whether Node ended the socket (after a `Connection: close` response): closing;
  * - when it went quiet, from the looks every `LOOK_MS`: the keep-alive grace's start.
  *
+ * A socket accepted while serving is not even recorded at first (`accept`): on a plain `http.Server` it waits in a
+ * Map with the time it was accepted until it has lived past a look, the core reads the connections, or a request
+ * needs drain; then it gets its record and its `'close'` listener, and the core takes it with its accept time
+ * (the tracker's `adopt`). A connection that comes and goes between two looks costs one Map entry.
+ *
  * Only a pipelined request, whose response waits behind an older one, is held as it arrives (`request`): Node
  * keeps the queue to itself, and once the drain starts the response the client reads last must be the one that
  * carries `Connection: close`. After the step that ends serving, every response held then (all those in flight,
