@@ -10,8 +10,8 @@ import { onCompatRequest, onSession, onStream } from "./http2.ts";
 /** Connect the server's events to the tracking handlers. Everything added is registered in `context.listeners`. */
 export function attach(context: AdapterContext, server: Server): void {
   const { listeners } = context;
-  // Prepended: the h2c session is created inside Node's own 'connection' listener, after ours.
-  listeners.on(server, "connection", (socket: Socket) => onConnection(context, socket), { prepend: true });
+  // `'connection'` is seen in the `emit` wrapper, before every listener (the h2c session is created inside Node's
+  // own 'connection' listener): a listener of ours would make Node copy its listener list for every connection.
   listeners.on(server, "secureConnection", (socket: Socket) => onSecureConnection(context, socket), { prepend: true });
   listeners.on(server, "session", (session: ServerHttp2Session) => onSession(context, session), { prepend: true });
   listeners.on(server, "stream", (stream: ServerHttp2Stream) => onStream(context, stream), { prepend: true });
@@ -19,7 +19,7 @@ export function attach(context: AdapterContext, server: Server): void {
 }
 
 /**
- * Requests and upgrades are observed by wrapping `server.emit` instead of listening:
+ * Requests, upgrades and accepted sockets are observed by wrapping `server.emit` instead of listening:
  * - a passive `'upgrade'` listener makes Node treat every Upgrade request as handled and swallows it
  *   (docs/runtime-facts.md, "Node: telling idle from active"); the same goes for `'checkContinue'` / `'checkExpectation'`;
  * - a `'request'` listener on an HTTP/2 server switches on the compat layer the app may not use;
@@ -79,6 +79,8 @@ function observe(context: AdapterContext, event: string, first: unknown, second:
     onCompatRequest(context, request as Http2ServerRequest);
   } else if (event === "upgrade" || event === "connect") {
     onUpgrade(context, first as IncomingMessage, second as Socket);
+  } else if (event === "connection") {
+    onConnection(context, first as Socket);
   }
   return false;
 }
