@@ -9,7 +9,8 @@ import type { Connection, ConnectionTable } from "./connections.ts";
  * How often every HTTP/1 connection is looked at while serving, for one thing only: when it went quiet. A
  * connection idle at the signal gets its keep-alive grace from its last response's end, and drain knows that end
  * only to this much (plus event-loop lag), late, never early: the grace may run up to this much longer, never
- * shorter. A look reads two fields of each open connection's socket.
+ * shorter (a socket no look has recorded yet, see `accept`, up to its age). A look reads two fields of each open
+ * connection's socket.
  */
 export const LOOK_MS = 250;
 
