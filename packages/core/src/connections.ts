@@ -12,10 +12,15 @@ function isPastDrain(state: State): boolean {
   return state.phase === "force" || state.phase === "cleanup" || state.phase === "stopped";
 }
 
+/** A connection or request that opened at `at` and has served nothing yet. */
+export function openedEntity(kind: OpenInput["kind"], at: number): Entity {
+  return { kind, state: "never-used", inflight: 0, last: at, opened: at, flags: 0, conn: -1 };
+}
+
 export function onOpen(state: State, input: OpenInput, out: Command[]): void {
   if (state.entities.has(input.id)) return;
   // One record, stored as it is: a copy per connection was measurable per request where each request is one.
-  const stored: Entity = { kind: input.kind, state: "never-used", inflight: 0, last: state.now, opened: state.now, flags: 0, conn: -1 };
+  const stored = openedEntity(input.kind, state.now);
   if (isPastDrain(state)) {
     // Accepted in a race with the listener closing; nobody will serve it.
     if (state.options.capabilities.forceConnection) {

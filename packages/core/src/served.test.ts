@@ -83,7 +83,7 @@ class Counting extends Stepping {
     else if (input.type === "response-end" && record.served.inflight > record.unswept.length) record.unswept.push({ closing: input.closing, at: input.now });
   }
 
-  private countEnds(record: Record, at?: number): void {
+  protected countEnds(record: Record, at?: number): void {
     for (const end of record.unswept) countResponseEnd(record.served, end.closing, at ?? end.at);
     record.unswept.length = 0;
   }
@@ -142,8 +142,7 @@ class Deferring extends Counting {
     const record = this.records.get(id);
     if (opened === undefined || record === undefined) return;
     this.waiting.delete(id);
-    for (const end of record.unswept) countResponseEnd(record.served, end.closing, end.at);
-    record.unswept.length = 0;
+    this.countEnds(record);
     expect(adoptServed(this.state, id, record.served, opened)).toBe(true);
   }
 }

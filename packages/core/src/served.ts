@@ -1,3 +1,4 @@
+import { openedEntity } from "./connections.ts";
 import type { State } from "./state.ts";
 import type { Id, Input } from "./types.ts";
 
@@ -99,7 +100,6 @@ export function applyServed(state: State, id: Id, served: Served): boolean {
  */
 export function adoptServed(state: State, id: Id, served: Served, opened: number): boolean {
   if (state.phase !== "serving" || state.entities.has(id) || state.tallies.has(id)) return false;
-  const last = served.last === Number.NEGATIVE_INFINITY ? opened : served.last;
-  state.entities.set(id, { kind: "http1", state: served.state, inflight: served.inflight, last, opened, flags: 0, conn: -1 });
-  return true;
+  state.entities.set(id, openedEntity("http1", opened));
+  return applyServed(state, id, served);
 }

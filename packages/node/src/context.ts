@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { createCloseGate, type CloseGate, type ConnectionCommand, type Tracker } from "@drain/engine";
 import { ConnectionTable, type Connection } from "./connections.ts";
 import { Listeners } from "./listeners.ts";
-import { listenForEnd, watchClose } from "./http1.ts";
+import { listenForEnd, recordSocket } from "./http1.ts";
 import { ServingReader } from "./serving.ts";
 
 /**
@@ -36,7 +36,7 @@ export class AdapterContext {
       this.table,
       () => this.tracker(),
       (connection, response) => listenForEnd(this, connection, response),
-      (socket, opened) => this.adopt(socket, opened),
+      (socket, accepted) => void recordSocket(this, socket, accepted),
       !byAddress,
     );
   }
@@ -46,8 +46,12 @@ export class AdapterContext {
     return this.disposed ? undefined : this.track;
   }
 
-  /** Track a newly seen socket (or replace the id of one that turned into an HTTP/2 session). */
-  open(raw: Socket, kind: "http1" | "http2", init?: (connection: Connection) => void): Connection | undefined {
+  /**
+   * Track a newly seen socket (or replace the id of one that turned into an HTTP/2 session). `accepted`: when a
+   * socket that waited unrecorded while serving was accepted (serving.ts); the core then takes it as of that time
+   * without an input (the tracker's `adopt`), which also works from `settle`, just before the shutdown is stepped.
+   */
+  open(raw: Socket, kind: "http1" | "http2", init?: (connection: Connection) => void, accepted?: number): Connection | undefined {
     const track = this.tracker();
     if (track === undefined) return undefined;
     // Registered under its id before the core hears of it: the core may answer the open with a command (`close`
@@ -56,24 +60,8 @@ export class AdapterContext {
     const connection = this.table.create(raw, kind, id);
     init?.(connection);
     this.serving.opened();
-    track.opened(id, kind);
+    if (accepted === undefined || !track.adopt(id, connection, accepted)) track.opened(id, kind);
     return this.table.byId(id);
-  }
-
-  /**
-   * Record a socket accepted at `opened` while serving that waited unrecorded (`ServingReader.accept`), and hand it
-   * to the core as it is now, without an input: this may run while the engine is about to step the shutdown (`settle`).
-   */
-  adopt(raw: Socket, opened: number): Connection | undefined {
-    const track = this.tracker();
-    if (track === undefined) return undefined;
-    const known = this.table.known(raw);
-    if (known !== undefined) return known;
-    const id = track.allocate();
-    const connection = this.table.create(raw, "http1", id);
-    if (!track.adopt(id, connection, opened)) track.opened(id, "http1");
-    watchClose(this, connection, raw);
-    return connection;
   }
 
   /** Re-open `connection` under a new kind: an accepted socket whose ALPN or preface made it an HTTP/2 session. */

@@ -12,8 +12,7 @@ export function onConnection(context: AdapterContext, socket: Socket): void {
   if (context.serving.accept(socket)) return;
   // Never by address here: a new socket may reuse the client port of one whose 'close' has not run yet.
   if (context.table.known(socket) !== undefined) return;
-  const connection = context.open(socket, "http1");
-  if (connection !== undefined) watchClose(context, connection, socket);
+  recordSocket(context, socket);
   context.gate.arrived();
 }
 
@@ -102,14 +101,16 @@ function findOrOpen(context: AdapterContext, socket: Socket): Connection | undef
   const known = context.table.known(socket) ?? (socket instanceof TLSSocket ? context.table.find(socket) : undefined);
   if (known !== undefined) return known;
   // Accepted while serving and not recorded yet (serving.ts): recorded now, with the time it was accepted.
-  const accepted = context.serving.claim(socket);
-  if (accepted !== undefined) return context.adopt(socket, accepted);
-  const connection = context.open(socket, "http1");
+  return recordSocket(context, socket, context.serving.claim(socket));
+}
+
+/** Track `socket` as an HTTP/1 connection until it closes; `accepted`: see `AdapterContext.open`. */
+export function recordSocket(context: AdapterContext, socket: Socket, accepted?: number): Connection | undefined {
+  const connection = context.open(socket, "http1", undefined, accepted);
   if (connection !== undefined) watchClose(context, connection, socket);
   return connection;
 }
 
-/** Forget `connection` when `socket` closes (registered for dispose()). */
-export function watchClose(context: AdapterContext, connection: Connection, socket: Socket): void {
+function watchClose(context: AdapterContext, connection: Connection, socket: Socket): void {
   context.listeners.on(socket, "close", () => context.gone(connection), { once: true });
 }

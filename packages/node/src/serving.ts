@@ -47,7 +47,7 @@ export class ServingReader {
   readonly #tracker: () => Tracker | undefined;
   /** Listen for `response`'s end: the `'close'` handler of `http1.ts`. */
   readonly #listen: (connection: Connection, response: ServerResponse) => void;
-  /** Record a socket accepted at `opened` and hand it to the core as it is now (`AdapterContext.adopt`). */
+  /** Record a socket accepted at `opened` and hand it to the core as it is now (`recordSocket` in http1.ts). */
   readonly #adopt: (socket: Socket, opened: number) => void;
   /** Whether accepted sockets wait unrecorded (`accept`): on a plain `http.Server`, whose sockets all carry HTTP/1. */
   readonly #defer: boolean;
