@@ -12,7 +12,8 @@ export function counts(state: State): Counts {
   let closing = 0;
   let sse = 0;
   let websockets = 0;
-  for (const entity of state.entities.values()) {
+  // forEach: no iterator result per entity (see `enterDrain`).
+  state.entities.forEach((entity) => {
     if (entity.kind === "sse") sse++;
     else if (entity.kind === "ws") websockets++;
     else {
@@ -23,7 +24,7 @@ export function counts(state: State): Counts {
       else if (entity.state === "closing") closing++;
       else if (entity.state === "active") active++;
     }
-  }
+  });
   const tallied = { neverUsed, idle, active, requests, upgraded, closing };
   if (state.tallies.size !== 0) countTallies(state, tallied);
   return { ...tallied, sse, websockets };

@@ -88,16 +88,16 @@ export function tallyClosed(state: State, id: Id): boolean {
 
 /** Hand the tallied entities to the machine, in the order they opened. Runs before every stepped input. */
 export function foldTallies(state: State): void {
-  for (const [id, value] of state.tallies) {
+  state.tallies.forEach((value, id) => {
     const entity: Entity = { kind: "request", state: STATES[value & 7] as ConnState, inflight: value >>> 3, last: state.now, opened: state.now, flags: OPENED_UNTIMED, conn: -1 };
     state.entities.set(id, entity);
-  }
+  });
   state.tallies.clear();
 }
 
 /** The tallied entities' share of `counts`, added to `into`. */
 export function countTallies(state: State, into: { neverUsed: number; idle: number; active: number; requests: number; upgraded: number; closing: number }): void {
-  for (const value of state.tallies.values()) {
+  state.tallies.forEach((value) => {
     into.requests += value >>> 3;
     switch (value & 7) {
       case NEVER_USED:
@@ -116,5 +116,5 @@ export function countTallies(state: State, into: { neverUsed: number; idle: numb
         into.closing++;
         break;
     }
-  }
+  });
 }

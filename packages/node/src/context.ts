@@ -21,6 +21,13 @@ export class AdapterContext {
    * the app (see `stopAcceptingWhenQuiet` in binding.ts).
    */
   readonly gate: CloseGate;
+  /**
+   * The `'close'` listener of every socket drain records (raw and TLS): one function that finds the connection
+   * from the socket it runs on, so recording a socket makes no closure and no registry entry (10,000 sockets
+   * recorded at once at a signal), and a socket that closes removes nothing. `dispose()` takes it off every
+   * socket still recorded.
+   */
+  readonly socketClosed: (this: Socket) => void;
   /** Runs one connection command; set by the command runner. */
   run: (command: ConnectionCommand) => void = () => undefined;
 
@@ -38,6 +45,18 @@ export class AdapterContext {
       (connection, response) => listenForEnd(this, connection, response),
       (socket, accepted) => void recordSocket(this, socket, accepted),
       !byAddress,
+    );
+    const { table } = this;
+    const gone = (connection: Connection): void => this.gone(connection);
+    this.socketClosed = function (this: Socket): void {
+      const connection = table.known(this);
+      if (connection !== undefined) gone(connection);
+    };
+    this.listeners.add(() =>
+      table.forEach((connection) => {
+        connection.raw.off("close", this.socketClosed);
+        connection.tls?.off("close", this.socketClosed);
+      }),
     );
   }
 

@@ -23,7 +23,7 @@ export function onSecureConnection(context: AdapterContext, tlsSocket: Socket): 
   if (connection.raw !== tlsSocket) {
     connection.tls = tlsSocket;
     context.table.link(tlsSocket, connection);
-    watchClose(context, connection, tlsSocket);
+    tlsSocket.on("close", context.socketClosed);
   }
 }
 
@@ -107,10 +107,6 @@ function findOrOpen(context: AdapterContext, socket: Socket): Connection | undef
 /** Track `socket` as an HTTP/1 connection until it closes; `accepted`: see `AdapterContext.open`. */
 export function recordSocket(context: AdapterContext, socket: Socket, accepted?: number): Connection | undefined {
   const connection = context.open(socket, "http1", undefined, accepted);
-  if (connection !== undefined) watchClose(context, connection, socket);
+  if (connection !== undefined) socket.on("close", context.socketClosed);
   return connection;
-}
-
-function watchClose(context: AdapterContext, connection: Connection, socket: Socket): void {
-  context.listeners.on(socket, "close", () => context.gone(connection), { once: true });
 }

@@ -153,6 +153,7 @@ interface Map<K, V> {
   keys(): MapIterator<K>;
   entries(): MapIterator<[K, V]>;
   [Symbol.iterator](): MapIterator<[K, V]>;
+  forEach(callback: (value: V, key: K, map: Map<K, V>) => void): void;
 }
 interface MapConstructor {
   new <K, V>(): Map<K, V>;
