@@ -62,6 +62,6 @@ for (const part of parts) {
       ...(requests === undefined ? {} : { requests }),
       runtimes: chosen ?? OVERHEAD_RUNTIMES,
     });
-  if (part === "scale") await runScale({ ...SCALE_DEFAULTS, ...(quick ? { idle: 1_000, idleOnlyRuns: 3, sse: 200, ws: 200, inflight: 50 } : {}), runtimes: chosen ?? RUNTIMES });
+  if (part === "scale") await runScale({ ...SCALE_DEFAULTS, ...(quick ? { idle: 1_000, idleOnlyRuns: 3, idleOnlyMaxRuns: 3, sse: 200, ws: 200, inflight: 50 } : {}), runtimes: chosen ?? RUNTIMES });
   if (part === "rolling") await runRolling(quick ? { ...ROLLING_DEFAULTS, restartsPerInstance: 1 } : ROLLING_DEFAULTS, chosen ?? RUNTIMES);
 }

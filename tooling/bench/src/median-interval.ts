@@ -37,3 +37,21 @@ export function medianInterval(values: readonly number[], confidence = 0.95): Me
   }
   return { low: sorted[k - 1] as number, high: sorted[n - k] as number, coverage: 1 - 2 * below };
 }
+
+/**
+ * Whether a measure has had rounds enough: at least `minRounds`, then until the interval of the median of
+ * `values` (one per round so far; the overhead part's drain share, the scale part's idle-only ratios) is narrower
+ * than `ceiling`, or `maxRounds` are done. The stop depends only on the interval's width, never on where it lies:
+ * it does not aim at a verdict.
+ *
+ * @example
+ * ```ts
+ * enoughRounds([0.03, 0.035, 0.04, 0.03, 0.032, 0.034], 6, 10, 0.02); // true: 1 point wide after 6 rounds
+ * ```
+ */
+export function enoughRounds(values: readonly number[], minRounds: number, maxRounds: number, ceiling: number): boolean {
+  if (values.length < minRounds) return false;
+  if (values.length >= maxRounds) return true;
+  const interval = medianInterval(values);
+  return interval.high - interval.low < ceiling;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { enoughRounds, overheadVerdict, sliceOrder } from "./overhead.ts";
+import { enoughRounds } from "./median-interval.ts";
+import { overheadVerdict, sliceOrder } from "./overhead.ts";
 
 describe("overheadVerdict", () => {
   it("calls a goal met or missed only when the whole interval is on one side of it", () => {

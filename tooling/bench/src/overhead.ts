@@ -17,7 +17,7 @@
  */
 import autocannon from "autocannon";
 import { machine, writeResults } from "./results.ts";
-import { type MedianInterval, medianInterval } from "./median-interval.ts";
+import { enoughRounds, type MedianInterval, medianInterval } from "./median-interval.ts";
 import { costOfDifferences, costVerdict, type PairedCost, pairedCost } from "./paired-cost.ts";
 import { fmt, median, table } from "./table.ts";
 import { OVERHEAD_RUNTIMES, type Runtime, runtimeVersions } from "./runtimes.ts";
@@ -61,23 +61,6 @@ export const OVERHEAD_DEFAULTS: OverheadOptions = {
 export const CPU_CEILING = 0.02;
 /** Drain's floor on req/s, as a share of bare's (the second figure). */
 const GOALS: Record<Runtime, number> = { node: 0.98, node24: 0.98, bun: 0.97, deno: 0.97 };
-/**
- * Whether a runtime has had rounds enough: at least `minRounds`, then until the interval of drain's added share
- * (`relatives`, one per round so far) is narrower than the ceiling, or `maxRounds` are done. The stop depends only
- * on the interval's width, never on where it lies: it does not aim at a verdict.
- *
- * @example
- * ```ts
- * enoughRounds([0.03, 0.035, 0.04, 0.03, 0.032, 0.034], 6, 10, 0.02); // true: 1 point wide after 6 rounds
- * ```
- */
-export function enoughRounds(relatives: readonly number[], minRounds: number, maxRounds: number, ceiling: number): boolean {
-  if (relatives.length < minRounds) return false;
-  if (relatives.length >= maxRounds) return true;
-  const interval = medianInterval(relatives);
-  return interval.high - interval.low < ceiling;
-}
-
 /** The A/A control: another bare server, started the same way as the first. */
 const CONTROL = "bare-again";
 const VARIANTS: Record<Runtime, readonly string[]> = {

@@ -24,9 +24,14 @@ export function bodyEnds(body: string): (received: string) => boolean {
   return (received) => received.endsWith(body) || received.endsWith(chunked);
 }
 
-/** Open a connection, send `GET path` with keep-alive, and track it until it closes. */
-export function rawGet(port: number, path: string, completeWhen: (received: string) => boolean): RawConnection {
-  const socket = connect({ port, host: "127.0.0.1" });
+/**
+ * Open a connection, send `GET path` with keep-alive, and track it until it closes. `answerFin: false` leaves the
+ * connection half open when the server's FIN arrives instead of answering with a FIN of its own: a client holding
+ * thousands of connections then does as little per FIN as it can, so the FIN times it records follow the server's
+ * (the caller destroys the sockets).
+ */
+export function rawGet(port: number, path: string, completeWhen: (received: string) => boolean, answerFin = true): RawConnection {
+  const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: !answerFin });
   let markComplete = (): void => {};
   const conn: RawConnection = {
     socket,
@@ -49,7 +54,7 @@ export function rawGet(port: number, path: string, completeWhen: (received: stri
   });
   socket.on("end", () => {
     conn.finAt = performance.now();
-    socket.end();
+    if (answerFin) socket.end();
     markComplete();
   });
   socket.on("error", (error) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IDLE_ONLY_CEILING, SCALE_DEFAULTS, idleOnlyVerdict } from "./scale.ts";
+import { IDLE_ONLY_CEILING, IDLE_ONLY_WIDTH, SCALE_DEFAULTS, idleOnlyVerdict } from "./scale.ts";
 import { medianInterval } from "./median-interval.ts";
 
 describe("idleOnlyVerdict", () => {
@@ -26,5 +26,10 @@ describe("idleOnlyVerdict", () => {
     expect(interval.coverage).toBeGreaterThanOrEqual(0.95);
     expect(interval.low).toBeGreaterThan(Math.min(...ratios));
     expect(interval.high).toBeLessThan(Math.max(...ratios));
+  });
+
+  it("goes on past the minimum up to a maximum, until the interval is narrower than a share of the room under the ceiling", () => {
+    expect(SCALE_DEFAULTS.idleOnlyMaxRuns).toBeGreaterThan(SCALE_DEFAULTS.idleOnlyRuns);
+    expect(IDLE_ONLY_WIDTH).toBeLessThan(IDLE_ONLY_CEILING - 1);
   });
 });

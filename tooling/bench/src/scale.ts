@@ -18,23 +18,31 @@ import { bodyEnds, openMany, rawGet, type RawConnection } from "./raw-client.ts"
 import { machine, writeResults } from "./results.ts";
 import { type Runtime, RUNTIMES, runtimeVersions } from "./runtimes.ts";
 import { rssBytes, startServer, stopServer } from "./server-process.ts";
-import { type MedianInterval, medianInterval } from "./median-interval.ts";
+import { enoughRounds, type MedianInterval, medianInterval } from "./median-interval.ts";
 import { costVerdict } from "./paired-cost.ts";
 import { fmt, median, percentile, table, verdict } from "./table.ts";
 
 export interface ScaleOptions {
   readonly idle: number;
-  /** Runs of the idle-only comparison per side (drain and the runtime's own stop, alternating). */
+  /**
+   * Runs of the idle-only comparison per side (drain and the runtime's own stop, alternating): at least
+   * `idleOnlyRuns`, then until the interval of the median ratio is narrower than `IDLE_ONLY_WIDTH`, at most
+   * `idleOnlyMaxRuns`.
+   */
   readonly idleOnlyRuns: number;
+  readonly idleOnlyMaxRuns: number;
   readonly sse: number;
   readonly ws: number;
   readonly inflight: number;
   readonly runtimes: readonly Runtime[];
 }
 
-// Nine idle-only pairs: the fewest that give the median of their ratios a 95 % interval narrower than the whole
-// range ([2nd, 8th] of 9, 96.1 %); one pair takes 2 to 4 s.
-export const SCALE_DEFAULTS: ScaleOptions = { idle: 10_000, idleOnlyRuns: 9, sse: 2_000, ws: 2_000, inflight: 200, runtimes: RUNTIMES };
+// At least fifteen idle-only pairs: the median of their ratios gets a 96.5 % interval from the 4th to the 12th, so
+// two unlucky pairs at either end cannot decide the verdict (nine, the fewest with an interval narrower than the
+// whole range, left it to the 2nd and 8th). Then more, up to 45, until that interval is narrower than
+// `IDLE_ONLY_WIDTH`: a pair's ratio moves by about ±0.15 from run to run here (the kernel's cost of each close
+// varies), which leaves 15 pairs an interval about 0.18 wide. One pair takes 4 to 6 s.
+export const SCALE_DEFAULTS: ScaleOptions = { idle: 10_000, idleOnlyRuns: 15, idleOnlyMaxRuns: 45, sse: 2_000, ws: 2_000, inflight: 200, runtimes: RUNTIMES };
 
 /**
  * notifyMs 0 and keepAliveGraceMs 0: this part measures how fast the mechanism closes things, not the waits a
@@ -48,6 +56,12 @@ const SLOW_FROM_MS = 1_500;
 const SLOW_TO_MS = 2_500;
 /** Drain's last idle FIN, with only idle connections open, may take at most this × the runtime's own stop's. */
 export const IDLE_ONLY_CEILING = 1.2;
+/**
+ * The idle-only pairs go on until the interval of their median ratio is narrower than this: half the room the
+ * ceiling leaves above 1. The stop depends only on the interval's width, never on where it lies (as the overhead
+ * part's `enoughRounds`).
+ */
+export const IDLE_ONLY_WIDTH = 0.1;
 
 export interface ScaleResult {
   readonly runtime: Runtime;
@@ -141,14 +155,17 @@ async function idleOnlyFins(runtime: Runtime, variant: "drain" | "native", count
 }
 
 /**
- * Drain and the runtime's own stop each close `count` idle connections `runs` times, in fresh processes, in the
- * order native, drain, drain, native, ... so that a drift in the machine's load hits both sides alike.
+ * Drain and the runtime's own stop each close `count` idle connections in fresh processes, in the order native,
+ * drain, drain, native, ... so that a drift in the machine's load hits both sides alike: `minRuns` times each, then
+ * until the median ratio's interval is narrower than `IDLE_ONLY_WIDTH`, `maxRuns` at most.
  */
-async function idleOnly(runtime: Runtime, count: number, runs: number): Promise<IdleOnlyResult> {
+async function idleOnly(runtime: Runtime, count: number, minRuns: number, maxRuns: number): Promise<IdleOnlyResult> {
   const last = (r: { fins: number[]; total: number }): number => (r.fins.length === r.total && r.total > 0 ? percentile(r.fins, 100) : Number.NaN);
   const drain: { fins: number[]; total: number }[] = [];
   const native: { fins: number[]; total: number }[] = [];
-  for (let run = 0; run < runs; run += 1) {
+  // A pair where a connection got no FIN counts as an infinite ratio: it widens the interval, it is never dropped.
+  const ratiosSoFar = (): number[] => drain.map((d, i) => last(d) / last(native[i] as { fins: number[]; total: number })).map((r) => (Number.isNaN(r) ? Number.POSITIVE_INFINITY : r));
+  for (let run = 0; !enoughRounds(ratiosSoFar(), minRuns, maxRuns, IDLE_ONLY_WIDTH); run += 1) {
     const order: ("drain" | "native")[] = run % 2 === 0 ? ["native", "drain"] : ["drain", "native"];
     for (const variant of order) (variant === "drain" ? drain : native).push(await idleOnlyFins(runtime, variant, count));
   }
@@ -156,7 +173,7 @@ async function idleOnly(runtime: Runtime, count: number, runs: number): Promise<
   const nativeP100Ms = native.map(last);
   const ratios = drainP100Ms.map((d, i) => d / (nativeP100Ms[i] as number));
   const ratio = median(ratios);
-  const ratioInterval = medianInterval(ratios.map((r) => (Number.isNaN(r) ? Number.POSITIVE_INFINITY : r)));
+  const ratioInterval = medianInterval(ratiosSoFar());
   return {
     drainP100Ms,
     nativeP100Ms,
@@ -186,7 +203,7 @@ export function idleOnlyVerdict(interval: Pick<MedianInterval, "low" | "high">, 
 }
 
 async function runRuntime(runtime: Runtime, options: ScaleOptions): Promise<ScaleResult> {
-  const idleOnlyResult = await idleOnly(runtime, options.idle, options.idleOnlyRuns);
+  const idleOnlyResult = await idleOnly(runtime, options.idle, options.idleOnlyRuns, options.idleOnlyMaxRuns);
   const server = await startServer({ runtime, name: "instance", variant: "drain", drainOptions: DRAIN_OPTIONS, tickMs: TICK_MS });
   const mb = (bytes: number): number => bytes / 1024 / 1024;
   let idle: IdleClients | undefined;
@@ -264,7 +281,7 @@ export async function runScale(options: ScaleOptions = SCALE_DEFAULTS): Promise<
   checkDescriptorLimit(options.idle + options.sse + options.ws + options.inflight + 100);
   console.log(
     `\n## scale: idle only, ${fmt(options.idle)} idle keep-alive connections closed by drain and by the runtime's own stop, ` +
-      `${options.idleOnlyRuns} alternating runs each; then mixed: ${fmt(options.idle)} idle keep-alive, ${fmt(options.sse)} SSE, ${fmt(options.ws)} WebSockets, ` +
+      `${options.idleOnlyRuns === options.idleOnlyMaxRuns ? options.idleOnlyRuns : `${options.idleOnlyRuns} to ${options.idleOnlyMaxRuns}`} alternating runs each (until the ratio's interval is narrower than ${IDLE_ONLY_WIDTH}); then mixed: ${fmt(options.idle)} idle keep-alive, ${fmt(options.sse)} SSE, ${fmt(options.ws)} WebSockets, ` +
       `${options.inflight} in flight (${SLOW_FROM_MS}-${SLOW_TO_MS} ms) at SIGTERM; times from SIGTERM, at the client (load average ${loadavg().map((l) => fmt(l, 2)).join(" ")})\n`,
   );
   const results: ScaleResult[] = [];
