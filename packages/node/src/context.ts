@@ -46,14 +46,13 @@ export class AdapterContext {
       (socket, accepted) => void recordSocket(this, socket, accepted),
       !byAddress,
     );
-    const { table } = this;
-    const gone = (connection: Connection): void => this.gone(connection);
+    const context = this;
     this.socketClosed = function (this: Socket): void {
-      const connection = table.known(this);
-      if (connection !== undefined) gone(connection);
+      const connection = context.table.known(this);
+      if (connection !== undefined) context.gone(connection);
     };
     this.listeners.add(() =>
-      table.forEach((connection) => {
+      this.table.forEach((connection) => {
         connection.raw.off("close", this.socketClosed);
         connection.tls?.off("close", this.socketClosed);
       }),

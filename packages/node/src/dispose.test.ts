@@ -7,18 +7,12 @@ import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { drain } from "./drain.ts";
-import { get, listen, QUIET, rawClient, TLS } from "./testing/net.ts";
+import { drainRecords, get, listen, QUIET, rawClient, TLS } from "./testing/net.ts";
 
 const servers: { close(): unknown }[] = [];
 afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
-
-/** What drain keeps on a socket: the value of each of its `Symbol(drain connection)` properties. */
-function drainRecords(socket: Socket): unknown[] {
-  const keys = Object.getOwnPropertySymbols(socket).filter((key) => key.description === "drain connection");
-  return keys.map((key) => (socket as unknown as Record<symbol, unknown>)[key]);
-}
 
 /** Every event name with its listener count. */
 function listenerCounts(emitter: EventEmitter): Record<string, number> {

@@ -43,10 +43,10 @@ export class InFlightResponses {
     else this.#more?.shift();
   }
 
-  /** The `index`-th response, oldest first. */
-  at(index: number): ServerResponse | undefined {
-    if (this.#first === undefined) return this.#more?.[index];
-    return index === 0 ? this.#first : this.#more?.[index - 1];
+  /** Visit each response, oldest first, without the iterator object a `for...of` makes (the shutdown visits every connection's). */
+  forEach(visit: (response: ServerResponse) => void): void {
+    if (this.#first !== undefined) visit(this.#first);
+    this.#more?.forEach((response) => visit(response));
   }
 
   /** The response the client will read last: the one that may carry `Connection: close` without losing another. */

@@ -196,9 +196,7 @@ export class ServingReader {
     if (!this.readingOnly) return;
     this.stop();
     this.#table.forEach((connection) => {
-      const { responses } = connection;
-      if (connection.kind !== "http1" || responses.size === 0) return;
-      for (let i = 0; i < responses.size; i++) this.#listen(connection, responses.at(i) as ServerResponse);
+      if (connection.kind === "http1") connection.responses.forEach((response) => this.#listen(connection, response));
     });
   }
 }

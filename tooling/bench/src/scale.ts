@@ -163,17 +163,18 @@ async function idleOnly(runtime: Runtime, count: number, minRuns: number, maxRun
   const last = (r: { fins: number[]; total: number }): number => (r.fins.length === r.total && r.total > 0 ? percentile(r.fins, 100) : Number.NaN);
   const drain: { fins: number[]; total: number }[] = [];
   const native: { fins: number[]; total: number }[] = [];
+  const pairRatios = (): number[] => drain.map((d, i) => last(d) / last(native[i] as { fins: number[]; total: number }));
   // A pair where a connection got no FIN counts as an infinite ratio: it widens the interval, it is never dropped.
-  const ratiosSoFar = (): number[] => drain.map((d, i) => last(d) / last(native[i] as { fins: number[]; total: number })).map((r) => (Number.isNaN(r) ? Number.POSITIVE_INFINITY : r));
-  for (let run = 0; !enoughRounds(ratiosSoFar(), minRuns, maxRuns, IDLE_ONLY_WIDTH); run += 1) {
+  const counted = (ratios: number[]): number[] => ratios.map((r) => (Number.isNaN(r) ? Number.POSITIVE_INFINITY : r));
+  for (let run = 0; !enoughRounds(counted(pairRatios()), minRuns, maxRuns, IDLE_ONLY_WIDTH); run += 1) {
     const order: ("drain" | "native")[] = run % 2 === 0 ? ["native", "drain"] : ["drain", "native"];
     for (const variant of order) (variant === "drain" ? drain : native).push(await idleOnlyFins(runtime, variant, count));
   }
   const drainP100Ms = drain.map(last);
   const nativeP100Ms = native.map(last);
-  const ratios = drainP100Ms.map((d, i) => d / (nativeP100Ms[i] as number));
+  const ratios = pairRatios();
   const ratio = median(ratios);
-  const ratioInterval = medianInterval(ratiosSoFar());
+  const ratioInterval = medianInterval(counted(ratios));
   return {
     drainP100Ms,
     nativeP100Ms,

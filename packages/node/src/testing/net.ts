@@ -12,6 +12,12 @@ export const TLS: { readonly key: Buffer; readonly cert: Buffer } = {
   cert: readFileSync(new URL("../../../../tooling/conformance/fixtures/tls/cert.pem", import.meta.url)),
 };
 
+/** What drain keeps on a socket: the value of each of its `Symbol(drain connection)` properties (none until recorded). */
+export function drainRecords(socket: Socket): unknown[] {
+  const keys = Object.getOwnPropertySymbols(socket).filter((key) => key.description === "drain connection");
+  return keys.map((key) => (socket as unknown as Record<symbol, unknown>)[key]);
+}
+
 /** Listen on 127.0.0.1 and an ephemeral port; resolves with the port. */
 export async function listen(server: Server): Promise<number> {
   server.listen(0, "127.0.0.1");
