@@ -43,11 +43,12 @@ export class AdapterContext {
       this.table,
       () => this.tracker(),
       (connection, response) => listenForEnd(this, connection, response),
-      (socket, accepted) => void recordSocket(this, socket, accepted),
+      (socket, accepted, later) => recordSocket(this, socket, accepted, later),
+      (connection) => this.#finishRecord(connection),
       !byAddress,
     );
     const context = this;
-    this.socketClosed = function (this: Socket): void {
+    this.socketClosed = function drainSocketClosed(this: Socket): void {
       const connection = context.table.known(this);
       if (connection !== undefined) context.gone(connection);
     };
@@ -68,14 +69,15 @@ export class AdapterContext {
    * Track a newly seen socket (or replace the id of one that turned into an HTTP/2 session). `accepted`: when a
    * socket that waited unrecorded while serving was accepted (serving.ts); the core then takes it as of that time
    * without an input (the tracker's `adopt`), which also works from `settle`, just before the shutdown is stepped.
+   * `linked` false: `raw` does not find the record until `#finishRecord` (a socket recorded at the signal).
    */
-  open(raw: Socket, kind: "http1" | "http2", init?: (connection: Connection) => void, accepted?: number): Connection | undefined {
+  open(raw: Socket, kind: "http1" | "http2", init?: (connection: Connection) => void, accepted?: number, linked = true): Connection | undefined {
     const track = this.tracker();
     if (track === undefined) return undefined;
     // Registered under its id before the core hears of it: the core may answer the open with a command (`close`
     // during the drain), which must find the connection, session included.
     const id = track.allocate();
-    const connection = this.table.create(raw, kind, id);
+    const connection = this.table.create(raw, kind, id, linked);
     init?.(connection);
     this.serving.opened();
     if (accepted === undefined || !track.adopt(id, connection, accepted)) track.opened(id, kind);
@@ -92,6 +94,21 @@ export class AdapterContext {
     this.table.rekey(connection, id);
     init?.(connection);
     track.opened(id, kind);
+  }
+
+  /**
+   * Finish the record of a socket recorded at the signal without its link and `'close'` listener (serving.ts), once
+   * the shutdown's step and its commands have run: a socket that step closed needs neither, it is gone now.
+   */
+  #finishRecord(connection: Connection): void {
+    if (this.disposed || connection.gone) return;
+    const { raw } = connection;
+    if (raw.destroyed) {
+      this.gone(connection);
+      return;
+    }
+    this.table.link(raw, connection);
+    raw.on("close", this.socketClosed);
   }
 
   /** The connection is gone for good: tell the engine once. */

@@ -104,9 +104,12 @@ function findOrOpen(context: AdapterContext, socket: Socket): Connection | undef
   return recordSocket(context, socket, context.serving.claim(socket));
 }
 
-/** Track `socket` as an HTTP/1 connection until it closes; `accepted`: see `AdapterContext.open`. */
-export function recordSocket(context: AdapterContext, socket: Socket, accepted?: number): Connection | undefined {
-  const connection = context.open(socket, "http1", undefined, accepted);
-  if (connection !== undefined) socket.on("close", context.socketClosed);
+/**
+ * Track `socket` as an HTTP/1 connection until it closes; `accepted`: see `AdapterContext.open`. `later`: the
+ * socket's link and `'close'` listener are left to the caller (serving.ts, at the signal).
+ */
+export function recordSocket(context: AdapterContext, socket: Socket, accepted?: number, later = false): Connection | undefined {
+  const connection = context.open(socket, "http1", undefined, accepted, !later);
+  if (connection !== undefined && !later) socket.on("close", context.socketClosed);
   return connection;
 }

@@ -22,13 +22,14 @@ export const LOOK_MS = 250;
  *
  * - the response Node is writing on the socket (`socket._httpMessage`, see `writingNow`): a request in flight;
  * - whether the client ever sent a byte (`socket.bytesRead`, public): used, or never used;
- * - whether Node ended the socket (after a `Connection: close` response): closing;
+ * - whether Node ended the socket (after a `Connection: close` response) or it was destroyed (`writable`): closing;
  * - when it went quiet, from the looks every `LOOK_MS`: the keep-alive grace's start.
  *
  * A socket accepted while serving is not even recorded at first (`accept`): on a plain `http.Server` it waits in a
  * Map with the time it was accepted until it has lived past a look, the core reads the connections, or a request
- * needs drain; then it gets its record and its `'close'` listener, and the core takes it with its accept time
- * (the tracker's `adopt`). A connection that comes and goes between two looks costs one Map entry.
+ * needs drain; then it gets its record and its `'close'` listener (one recorded for the shutdown gets the listener
+ * a microtask later, see `#unfinished`), and the core takes it with its accept time (the tracker's `adopt`). A
+ * connection that comes and goes between two looks costs one Map entry.
  *
  * Only a pipelined request, whose response waits behind an older one, is held as it arrives (`request`): Node
  * keeps the queue to itself, and once the drain starts the response the client reads last must be the one that
@@ -47,8 +48,19 @@ export class ServingReader {
   readonly #tracker: () => Tracker | undefined;
   /** Listen for `response`'s end: the `'close'` handler of `http1.ts`. */
   readonly #listen: (connection: Connection, response: ServerResponse) => void;
-  /** Record a socket accepted at `opened` and hand it to the core as it is now (`recordSocket` in http1.ts). */
-  readonly #adopt: (socket: Socket, opened: number) => void;
+  /**
+   * Record a socket accepted at `opened` and hand it to the core as it is now (`recordSocket` in http1.ts); with
+   * `later`, without its link and `'close'` listener, which `#finish` gives it.
+   */
+  readonly #adopt: (socket: Socket, opened: number, later: boolean) => Connection | undefined;
+  /** Link a record made with `later` and listen for its socket's close, or forget it when its socket is destroyed. */
+  readonly #finish: (connection: Connection) => void;
+  /**
+   * Sockets recorded at the signal, waiting for `#finish`. The shutdown's own step closes most of them (every idle
+   * one, with no keep-alive grace): a link and a listener each, for thousands at once, would come before the first
+   * close for nothing (about a microsecond a socket, and allocation that brings a scavenge nearer).
+   */
+  #unfinished: Connection[] = [];
   /** Whether accepted sockets wait unrecorded (`accept`): on a plain `http.Server`, whose sockets all carry HTTP/1. */
   readonly #defer: boolean;
   /**
@@ -66,13 +78,15 @@ export class ServingReader {
     table: ConnectionTable,
     tracker: () => Tracker | undefined,
     listen: (connection: Connection, response: ServerResponse) => void,
-    adopt: (socket: Socket, opened: number) => void,
+    adopt: (socket: Socket, opened: number, later: boolean) => Connection | undefined,
+    finish: (connection: Connection) => void,
     defer: boolean,
   ) {
     this.#table = table;
     this.#tracker = tracker;
     this.#listen = listen;
     this.#adopt = adopt;
+    this.#finish = finish;
     this.#defer = defer;
   }
 
@@ -141,8 +155,11 @@ export class ServingReader {
     if (track === undefined) return;
     if (!track.serving) this.#handOver();
     else if (next === undefined || readsServed(next)) {
-      this.#adoptAll(this.#aging);
-      this.#adoptAll(this.#fresh);
+      // Before the shutdown (not `counts()`): linked and listened to after the step and its commands (`#unfinished`).
+      const later = next !== undefined;
+      this.#adoptAll(this.#aging, later);
+      this.#adoptAll(this.#fresh, later);
+      if (this.#unfinished.length !== 0) queueMicrotask(() => this.#finishAll());
       // The input's own time, never a later clock read: a connection busy "just now" must not look busy after the
       // step that reads it, or its keep-alive grace would end after that step, in a timer tick of its own.
       this.#readAll(track, next === undefined ? track.now() : next.now);
@@ -174,13 +191,25 @@ export class ServingReader {
     });
   }
 
-  /** Record every socket of `waiting` that is still open, and empty it. */
-  #adoptAll(waiting: Map<Socket, number>): void {
+  /** Record every socket of `waiting` that is still open, and empty it; `later`: see `#unfinished`. */
+  #adoptAll(waiting: Map<Socket, number>, later = false): void {
     // forEach: no entry array per socket (see the core's `enterDrain`); this runs for thousands at a signal.
     waiting.forEach((opened, socket) => {
-      if (!socket.destroyed) this.#adopt(socket, opened);
+      if (socket.destroyed) return;
+      const connection = this.#adopt(socket, opened, later);
+      if (later && connection !== undefined) this.#unfinished.push(connection);
     });
     waiting.clear();
+  }
+
+  /**
+   * A microtask after the shutdown was stepped: its commands have run (they find records by id), and no socket's
+   * `'close'` or request can have come in between (those come from the event loop).
+   */
+  #finishAll(): void {
+    const unfinished = this.#unfinished;
+    this.#unfinished = [];
+    unfinished.forEach((connection) => this.#finish(connection));
   }
 
   #readAll(track: Tracker, now: number): void {
@@ -196,27 +225,39 @@ export class ServingReader {
     if (!this.readingOnly) return;
     this.stop();
     this.#table.forEach((connection) => {
-      if (connection.kind === "http1") connection.responses.forEach((response) => this.#listen(connection, response));
+      // Only those with a response in flight: a closure per connection would be thousands made for nothing.
+      if (connection.kind === "http1" && connection.responses.size !== 0) this.#listenAll(connection);
     });
+  }
+
+  #listenAll(connection: Connection): void {
+    connection.responses.forEach((response) => this.#listen(connection, response));
   }
 }
 
 /**
- * A look while serving: when nothing is in flight, the connection has been quiet since this look at the latest
- * (since an earlier one, when it read nothing new in between).
+ * A look (every `LOOK_MS` while serving, and first thing in every `read`): when nothing is in flight, the
+ * connection has been quiet since this look at the latest (since an earlier one, when it read nothing new in
+ * between). Returns the response Node is writing on `socket` (`writingNow`), for `read`.
  */
-function look(connection: Connection, socket: Socket, now: number): void {
-  if (connection.responses.size !== 0) dropEnded(connection);
+function look(connection: Connection, socket: Socket, now: number): ServerResponse | null | undefined {
+  const { responses } = connection;
+  if (responses.size !== 0) dropEnded(connection);
   const bytes = socket.bytesRead;
   const read = bytes !== connection.seenBytes;
   connection.seenBytes = bytes;
-  if (connection.responses.size !== 0 || inFlight(writingNow(socket))) connection.quietSince = undefined;
+  const writing = writingNow(socket);
+  if (responses.size !== 0 || inFlight(writing)) connection.quietSince = undefined;
   else if (bytes !== 0 && (read || connection.quietSince === undefined)) connection.quietSince = now;
+  return writing;
 }
 
 /**
  * Read `connection`'s state from Node into its `Served` fields (`state`, `inflight`, `last`), holding the response
  * Node is writing so that it can be followed after the signal. `socket`: its requests' socket (`requestSocket`).
+ * It is a look at `now` first: the function every look runs, so at a signal it runs compiled, with its inline
+ * caches warm, rather than for the first time over thousands of connections; and the grace's start comes out of
+ * the look's own bookkeeping.
  */
 function read(connection: Connection, socket: Socket | undefined, now: number): void {
   if (socket === undefined) {
@@ -225,19 +266,19 @@ function read(connection: Connection, socket: Socket | undefined, now: number): 
     connection.inflight = 0;
     return;
   }
+  const writing = look(connection, socket, now);
   const { responses } = connection;
-  dropEnded(connection);
-  const writing = writingNow(socket);
   if (responses.size === 0 && inFlight(writing)) responses.add(writing);
   connection.inflight = responses.size;
-  const bytes = socket.bytesRead;
-  // Ended since the last look, or still in flight: it was busy just now. Quiet since a look: from that look.
-  connection.last = bytes === 0 ? Number.NEGATIVE_INFINITY : (bytes !== connection.seenBytes || connection.quietSince === undefined ? now : connection.quietSince);
+  // Quiet since a look (this one, when it read something new or found it quiet for the first time): from that
+  // look. Busy now: now.
+  connection.last = connection.seenBytes === 0 ? Number.NEGATIVE_INFINITY : (connection.quietSince ?? now);
   if (responses.size !== 0) connection.state = "active";
   // Node 20 still names a finished response in the tick it finished, before it ends the socket after a
-  // `Connection: close` one; later only the ended socket tells.
-  else if ((writing !== null && writing !== undefined && carriedClose(writing)) || socket.writableEnded || socket.destroyed) connection.state = "closing";
-  else connection.state = bytes === 0 ? "never-used" : "idle";
+  // `Connection: close` one; later only the ended socket tells. `writable` is false once it is ended or destroyed:
+  // one getter, reading only the socket's writable state (the signal reads thousands of sockets no cache holds).
+  else if ((writing !== null && writing !== undefined && carriedClose(writing)) || !socket.writable) connection.state = "closing";
+  else connection.state = connection.seenBytes === 0 ? "never-used" : "idle";
 }
 
 /**

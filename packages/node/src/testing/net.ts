@@ -12,10 +12,9 @@ export const TLS: { readonly key: Buffer; readonly cert: Buffer } = {
   cert: readFileSync(new URL("../../../../tooling/conformance/fixtures/tls/cert.pem", import.meta.url)),
 };
 
-/** What drain keeps on a socket: the value of each of its `Symbol(drain connection)` properties (none until recorded). */
-export function drainRecords(socket: Socket): unknown[] {
-  const keys = Object.getOwnPropertySymbols(socket).filter((key) => key.description === "drain connection");
-  return keys.map((key) => (socket as unknown as Record<symbol, unknown>)[key]);
+/** Whether drain has recorded `socket`: its one listener on a recorded socket, `'close'` (context.ts), is there. */
+export function drainListens(socket: Socket): boolean {
+  return socket.listeners("close").some((listener) => listener.name === "drainSocketClosed");
 }
 
 /** Listen on 127.0.0.1 and an ephemeral port; resolves with the port. */
