@@ -28,6 +28,8 @@ export class AdapterContext {
    * socket still recorded.
    */
   readonly socketClosed: (this: Socket) => void;
+  /** Records waiting for `finishLater`'s microtask. */
+  #unfinished: Connection[] = [];
   /** Runs one connection command; set by the command runner. */
   run: (command: ConnectionCommand) => void = () => undefined;
 
@@ -43,8 +45,7 @@ export class AdapterContext {
       this.table,
       () => this.tracker(),
       (connection, response) => listenForEnd(this, connection, response),
-      (socket, accepted, later) => recordSocket(this, socket, accepted, later),
-      (connection) => this.#finishRecord(connection),
+      (socket, accepted, later) => void recordSocket(this, socket, accepted, later),
       !byAddress,
     );
     const context = this;
@@ -69,7 +70,7 @@ export class AdapterContext {
    * Track a newly seen socket (or replace the id of one that turned into an HTTP/2 session). `accepted`: when a
    * socket that waited unrecorded while serving was accepted (serving.ts); the core then takes it as of that time
    * without an input (the tracker's `adopt`), which also works from `settle`, just before the shutdown is stepped.
-   * `linked` false: `raw` does not find the record until `#finishRecord` (a socket recorded at the signal).
+   * `linked` false: `raw` does not find the record until `finishLater` links it (a socket recorded at the signal).
    */
   open(raw: Socket, kind: "http1" | "http2", init?: (connection: Connection) => void, accepted?: number, linked = true): Connection | undefined {
     const track = this.tracker();
@@ -97,18 +98,29 @@ export class AdapterContext {
   }
 
   /**
-   * Finish the record of a socket recorded at the signal without its link and `'close'` listener (serving.ts), once
-   * the shutdown's step and its commands have run: a socket that step closed needs neither, it is gone now.
+   * Give `connection`, recorded for the shutdown without its link and `'close'` listener (serving.ts), both a
+   * microtask from now: after the shutdown's step and its commands (which find records by id), before any socket's
+   * `'close'` or request (those come from the event loop). The step closes most such sockets (every idle one, with
+   * no keep-alive grace), and a link and a listener each, for thousands at once, would come before the first close
+   * for nothing (about a microsecond a socket, and allocation that brings a scavenge nearer).
    */
-  #finishRecord(connection: Connection): void {
-    if (this.disposed || connection.gone) return;
-    const { raw } = connection;
-    if (raw.destroyed) {
-      this.gone(connection);
-      return;
-    }
-    this.table.link(raw, connection);
-    raw.on("close", this.socketClosed);
+  finishLater(connection: Connection): void {
+    if (this.#unfinished.push(connection) === 1) queueMicrotask(() => this.#finishAll());
+  }
+
+  #finishAll(): void {
+    const unfinished = this.#unfinished;
+    this.#unfinished = [];
+    unfinished.forEach((connection) => {
+      if (this.disposed || connection.gone) return;
+      const { raw } = connection;
+      // Closed by the step: gone now, with no listener to tell.
+      if (raw.destroyed) this.gone(connection);
+      else {
+        this.table.link(raw, connection);
+        raw.on("close", this.socketClosed);
+      }
+    });
   }
 
   /** The connection is gone for good: tell the engine once. */

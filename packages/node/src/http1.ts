@@ -106,10 +106,12 @@ function findOrOpen(context: AdapterContext, socket: Socket): Connection | undef
 
 /**
  * Track `socket` as an HTTP/1 connection until it closes; `accepted`: see `AdapterContext.open`. `later`: the
- * socket's link and `'close'` listener are left to the caller (serving.ts, at the signal).
+ * socket's link and `'close'` listener come a microtask later (`AdapterContext.finishLater`; for the shutdown).
  */
 export function recordSocket(context: AdapterContext, socket: Socket, accepted?: number, later = false): Connection | undefined {
   const connection = context.open(socket, "http1", undefined, accepted, !later);
-  if (connection !== undefined && !later) socket.on("close", context.socketClosed);
+  if (connection === undefined) return undefined;
+  if (later) context.finishLater(connection);
+  else socket.on("close", context.socketClosed);
   return connection;
 }

@@ -308,7 +308,7 @@ describe("ServingReader", () => {
     const clock = { now: 0 };
     const track = { serving: true, now: () => clock.now, served: () => true };
     const table = new ConnectionTable(false);
-    const reader = new ServingReader(table, () => track as unknown as Tracker, () => undefined, (raw, _opened, later) => table.create(raw, "http1", 1, !later), (record) => table.link(record.raw, record), deferred);
+    const reader = new ServingReader(table, () => track as unknown as Tracker, () => undefined, (raw, _opened, later) => void table.create(raw, "http1", 1, !later), deferred);
     if (!deferred) table.create(socket as Socket, "http1", 1);
     else expect(reader.accept(socket as Socket)).toBe(true);
     reader.opened();
@@ -366,7 +366,7 @@ describe("ServingReader", () => {
   it("takes a TLS connection whose handshake is not done as never used, whatever its raw socket read", () => {
     const table = new ConnectionTable(true, true);
     const connection = table.create({ bytesRead: 300, _httpMessage: undefined } as unknown as Socket, "http1", 1);
-    const reader = new ServingReader(table, () => ({ serving: true, now: () => 7, served: () => true }) as unknown as Tracker, () => undefined, () => undefined, () => undefined, false);
+    const reader = new ServingReader(table, () => ({ serving: true, now: () => 7, served: () => true }) as unknown as Tracker, () => undefined, () => undefined, false);
     reader.settle(undefined);
     expect(connection).toMatchObject({ state: "never-used", inflight: 0 });
   });

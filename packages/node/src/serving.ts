@@ -28,7 +28,7 @@ export const LOOK_MS = 250;
  * A socket accepted while serving is not even recorded at first (`accept`): on a plain `http.Server` it waits in a
  * Map with the time it was accepted until it has lived past a look, the core reads the connections, or a request
  * needs drain; then it gets its record and its `'close'` listener (one recorded for the shutdown gets the listener
- * a microtask later, see `#unfinished`), and the core takes it with its accept time (the tracker's `adopt`). A
+ * a microtask later, see `AdapterContext.finishLater`), and the core takes it with its accept time (the tracker's `adopt`). A
  * connection that comes and goes between two looks costs one Map entry.
  *
  * Only a pipelined request, whose response waits behind an older one, is held as it arrives (`request`): Node
@@ -49,18 +49,10 @@ export class ServingReader {
   /** Listen for `response`'s end: the `'close'` handler of `http1.ts`. */
   readonly #listen: (connection: Connection, response: ServerResponse) => void;
   /**
-   * Record a socket accepted at `opened` and hand it to the core as it is now (`recordSocket` in http1.ts); with
-   * `later`, without its link and `'close'` listener, which `#finish` gives it.
+   * Record a socket accepted at `opened` and hand it to the core as it is now (`recordSocket` in http1.ts); `later`
+   * (for the shutdown): its link and `'close'` listener come after the shutdown's step (`AdapterContext.finishLater`).
    */
-  readonly #adopt: (socket: Socket, opened: number, later: boolean) => Connection | undefined;
-  /** Link a record made with `later` and listen for its socket's close, or forget it when its socket is destroyed. */
-  readonly #finish: (connection: Connection) => void;
-  /**
-   * Sockets recorded at the signal, waiting for `#finish`. The shutdown's own step closes most of them (every idle
-   * one, with no keep-alive grace): a link and a listener each, for thousands at once, would come before the first
-   * close for nothing (about a microsecond a socket, and allocation that brings a scavenge nearer).
-   */
-  #unfinished: Connection[] = [];
+  readonly #adopt: (socket: Socket, opened: number, later: boolean) => void;
   /** Whether accepted sockets wait unrecorded (`accept`): on a plain `http.Server`, whose sockets all carry HTTP/1. */
   readonly #defer: boolean;
   /**
@@ -78,15 +70,13 @@ export class ServingReader {
     table: ConnectionTable,
     tracker: () => Tracker | undefined,
     listen: (connection: Connection, response: ServerResponse) => void,
-    adopt: (socket: Socket, opened: number, later: boolean) => Connection | undefined,
-    finish: (connection: Connection) => void,
+    adopt: (socket: Socket, opened: number, later: boolean) => void,
     defer: boolean,
   ) {
     this.#table = table;
     this.#tracker = tracker;
     this.#listen = listen;
     this.#adopt = adopt;
-    this.#finish = finish;
     this.#defer = defer;
   }
 
@@ -155,11 +145,10 @@ export class ServingReader {
     if (track === undefined) return;
     if (!track.serving) this.#handOver();
     else if (next === undefined || readsServed(next)) {
-      // Before the shutdown (not `counts()`): linked and listened to after the step and its commands (`#unfinished`).
+      // Before the shutdown (not `counts()`): linked and listened to after the step and its commands.
       const later = next !== undefined;
       this.#adoptAll(this.#aging, later);
       this.#adoptAll(this.#fresh, later);
-      if (this.#unfinished.length !== 0) queueMicrotask(() => this.#finishAll());
       // The input's own time, never a later clock read: a connection busy "just now" must not look busy after the
       // step that reads it, or its keep-alive grace would end after that step, in a timer tick of its own.
       this.#readAll(track, next === undefined ? track.now() : next.now);
@@ -191,25 +180,13 @@ export class ServingReader {
     });
   }
 
-  /** Record every socket of `waiting` that is still open, and empty it; `later`: see `#unfinished`. */
+  /** Record every socket of `waiting` that is still open, and empty it; `later`: see `#adopt`. */
   #adoptAll(waiting: Map<Socket, number>, later = false): void {
     // forEach: no entry array per socket (see the core's `enterDrain`); this runs for thousands at a signal.
     waiting.forEach((opened, socket) => {
-      if (socket.destroyed) return;
-      const connection = this.#adopt(socket, opened, later);
-      if (later && connection !== undefined) this.#unfinished.push(connection);
+      if (!socket.destroyed) this.#adopt(socket, opened, later);
     });
     waiting.clear();
-  }
-
-  /**
-   * A microtask after the shutdown was stepped: its commands have run (they find records by id), and no socket's
-   * `'close'` or request can have come in between (those come from the event loop).
-   */
-  #finishAll(): void {
-    const unfinished = this.#unfinished;
-    this.#unfinished = [];
-    unfinished.forEach((connection) => this.#finish(connection));
   }
 
   #readAll(track: Tracker, now: number): void {
